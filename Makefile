@@ -1,0 +1,67 @@
+# Guide pratique pour des achats numériques responsables — the commands people already type.
+#   make            = make all: the PDF, then the site that links it (in _build/)
+#   make test       = set everything up (venv, Chromium) and run the whole test suite
+# Everything installs itself on first use into .venv (Python) and through apt (Chromium).
+
+PYTHON     ?= python3
+VENV       ?= .venv
+BUILDDIR   ?= _build
+SPHINXOPTS ?= -j auto
+BIN        := $(VENV)/bin
+SPHINX     := $(BIN)/sphinx-build -c . $(SPHINXOPTS)
+STAMP      := $(VENV)/.installed
+
+.DEFAULT_GOAL := all
+.PHONY: all html pdf check linkcheck live dist test clean distclean venv browser help
+
+help:
+	@echo "make all|html|pdf|check|linkcheck|live|dist|test|clean"
+
+# A project-local virtual environment, (re)built when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install -q --group test --group live
+	touch $@
+venv: $(STAMP)
+
+all: pdf html
+
+html: $(STAMP)
+	$(SPHINX) -b html docs $(BUILDDIR)/html
+
+# The whole guide as one tagged PDF (WeasyPrint, driven by our Sphinx builder `guidepdf`).
+pdf: $(STAMP)
+	$(SPHINX) -b guidepdf docs $(BUILDDIR)/pdf
+
+# The strict build CI runs: every check, warnings are errors, reports in $(BUILDDIR)/html/_reports.
+check: pdf
+	$(SPHINX) -W --keep-going -n -b html docs $(BUILDDIR)/html
+
+# External links, on demand (needs the network). FORCE=1 ignores the cache.
+linkcheck: $(STAMP)
+	$(SPHINX) -b guidelinks $(if $(FORCE),-D guide_linkcheck_refresh=1) docs $(BUILDDIR)/linkcheck
+
+live: $(STAMP)
+	$(BIN)/sphinx-autobuild -c . --port 8000 --watch _ext --watch _static --watch _templates \
+	  --re-ignore '(_build|\.venv)/' docs $(BUILDDIR)/live
+
+# One self-contained folder for any static host: the site, its PDF and its reports.
+dist: all
+	rm -rf $(BUILDDIR)/dist
+	cp -a $(BUILDDIR)/html $(BUILDDIR)/dist
+	rm -rf $(BUILDDIR)/dist/.buildinfo $(BUILDDIR)/dist/.doctrees $(BUILDDIR)/dist/_sources
+	@echo "Site prêt à publier : $(BUILDDIR)/dist"
+
+# Debian's Chromium for the browser tests (Playwright's own download does not work here).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test: $(STAMP) browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(BUILDDIR)
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,23 @@
+"""Our Sphinx extension: the guide's theme glue, news, and checks (links, licence, metadata, PDF).
+
+Like sphinx-design's extension.py, setup() only composes one setup_* per concern.
+"""
+
+from __future__ import annotations
+
+from sphinx.application import Sphinx
+
+from .findings import setup_findings
+from .news import setup_news
+from .theme import setup_theme
+
+__version__ = "0.1.0"
+
+
+def setup(app: Sphinx) -> dict:
+    app.add_config_value("guide_release_file", "pyproject.toml", "env", types=[str],
+                         description="TOML file holding [tool.guide.release], relative to conf.py")
+    setup_findings(app)
+    setup_theme(app)
+    setup_news(app)
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,59 @@
+"""Sphinx configuration of the « Guide pratique pour des achats numériques responsables ».
+
+Everything about the guide's release (version, dates, licence, authors) is read from
+pyproject.toml ([tool.guide.release]) by our extension: nothing here repeats it.
+"""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parent.resolve()
+sys.path.insert(0, str(ROOT / "_ext"))
+
+from guide.release import load_release  # noqa: E402
+
+RELEASE = load_release(ROOT / "pyproject.toml")
+
+project = "Guide pratique pour des achats numériques responsables"
+author = ", ".join(RELEASE.authors)
+copyright = f"{RELEASE.published.year}, {RELEASE.publisher}"
+version = RELEASE.version_title
+release = RELEASE.version_title
+language = "fr"
+today_fmt = "%d/%m/%Y"
+
+extensions = ["myst_parser", "sphinx_design", "guide"]
+
+root_doc = "index"
+exclude_patterns = ["_build", "_data", "**/.*"]
+templates_path = [str(ROOT / "_templates")]
+html_static_path = [str(ROOT / "_static")]
+
+# MyST: colon fences for sphinx-design, attributes for lang="en" and ids, {{ substitutions }}.
+myst_enable_extensions = [
+    "colon_fence", "attrs_inline", "attrs_block", "deflist",
+    "linkify", "substitution", "smartquotes",
+]
+myst_linkify_fuzzy_links = False   # `bureautique.md` must stay a file name, not http://bureautique.md
+myst_heading_anchors = 3
+myst_substitutions = RELEASE.substitutions()
+
+# HTML: a small theme of our own on top of Sphinx's `basic` (see README, « Thème »).
+html_theme = "basic"
+html_title = project
+html_short_title = "Guide des achats numériques responsables"
+html_permalinks_icon = "#"
+html_copy_source = False
+html_show_sourcelink = False
+html_show_sphinx = False
+html_last_updated_fmt = None
+html_search_language = "fr"
+html_sidebars = {"**": []}
+html_baseurl = "https://ecoresponsable.numerique.gouv.fr/publications/guide-pratique-achats-numeriques-responsables/"
+html_favicon = str(ROOT / "_static" / "favicon.svg")
+html_style = ["guide.css"]
+html_theme_options = {"nosidebar": True}
+
+
+# The guide's own checks (see _ext/guide and README, « Ce que disent les vérifications »).
+guide_release_file = "pyproject.toml"
