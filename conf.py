@@ -56,4 +56,4 @@ html_theme_options = {"nosidebar": True}
 
 
 # The guide's own checks (see _ext/guide and README, « Ce que disent les vérifications »).
-guide_release_file = "pyproject.toml"
+guide_release_file = str(ROOT / "pyproject.toml")

@@ -8,6 +8,8 @@ from __future__ import annotations
 from sphinx.application import Sphinx
 
 from .findings import setup_findings
+from .licence import setup_licence
+from .metadata import setup_metadata
 from .news import setup_news
 from .theme import setup_theme
 
@@ -20,4 +22,6 @@ def setup(app: Sphinx) -> dict:
     setup_findings(app)
     setup_theme(app)
     setup_news(app)
+    setup_metadata(app)
+    setup_licence(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

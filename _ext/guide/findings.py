@@ -104,13 +104,15 @@ def emit(app: Sphinx, finding: Finding) -> None:
     if finding in _emitted(app):
         return
     _emitted(app).append(finding)
-    location = None
+    location, text = None, finding.text()
     if finding.docname and finding.docname in app.env.all_docs:
         location = (finding.docname, finding.line)
-    elif finding.source:
-        location = f"{Path(app.confdir, finding.source)}:{finding.line or ''}".rstrip(":")
+    elif finding.source and finding.line:
+        location = f"{Path(app.confdir, finding.source)}:{finding.line}"
+    elif finding.source and not text.startswith(finding.source):
+        text = f"{finding.source} : {text}"
     # Every finding is a Sphinx warning, so that `-W` makes any of them fail the build.
-    logger.warning(finding.text(), location=location, type="guide", subtype=finding.check)
+    logger.warning(text, location=location, type="guide", subtype=finding.check)
 
 
 def _emit_recorded(app: Sphinx, env: BuildEnvironment) -> None:

@@ -1,0 +1,188 @@
+"""What a reader relies on in the built site (issue: the guide as a Sphinx + MyST site)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import DOCS
+
+SITE_TITLE = "Guide pratique pour des achats numériques responsables"
+FICHES = ["bureautique", "impression", "reseaux", "hebergement", "prestations-intellectuelles",
+          "logiciels"]
+# The sidebar order of the original site (../shared/brief/layout.md), then the news.
+NAV_ORDER = [
+    "introduction.html",
+    "demarche-numerique-responsable/index.html",
+    "labels/index.html",
+    "fiches-pratiques/index.html",
+    "glossaire.html",
+    "equipe-projet.html",
+    "actualites/index.html",
+]
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def source_pages() -> list[str]:
+    return sorted(p.relative_to(DOCS).with_suffix("").as_posix() for p in DOCS.rglob("*.md"))
+
+
+def test_every_page_is_built(guide_html):
+    missing = [d for d in source_pages() if not (guide_html / f"{d}.html").exists()]
+    assert not missing
+    assert len(source_pages()) >= 23  # 21 pages of the guide + news index + the post
+
+
+def test_every_page_is_reachable_from_the_navigation(guide_html):
+    seen, todo = set(), ["index.html"]
+    while todo:
+        page = todo.pop()
+        if page in seen:
+            continue
+        seen.add(page)
+        nav = soup(guide_html / page).select_one("nav.sommaire")
+        assert nav is not None, f"{page} n'a pas de sommaire"
+        for a in nav.select("a[href]"):
+            href = a["href"].split("#")[0]
+            if not href or href.endswith(".pdf"):
+                continue
+            target = (guide_html / page).parent.joinpath(href).resolve()
+            todo.append(target.relative_to(guide_html.resolve()).as_posix())
+    expected = {f"{d}.html" for d in source_pages() if d != "accessibilite"}
+    assert expected <= seen, sorted(expected - seen)
+
+
+def test_sidebar_order_is_the_original_one(guide_html):
+    top = [a["href"] for a in soup(guide_html / "index.html").select("nav.sommaire li.toctree-l1 > a")]
+    assert top == NAV_ORDER
+    fiches = [a["href"] for a in
+              soup(guide_html / "fiches-pratiques/bureautique.html").select("nav.sommaire li.toctree-l2 > a")]
+    assert [h.split("#")[0] for h in fiches] == [f"{f}.html" if f != "bureautique" else "#"
+                                                  for f in FICHES]
+
+
+def test_current_page_is_marked_in_the_sidebar(guide_html):
+    page = soup(guide_html / "labels/produits.html")
+    current = page.select("nav.sommaire [aria-current=page]")
+    assert [a.get_text(strip=True) for a in current] == [page.h1.get_text(strip=True).rstrip("#")]
+
+
+def test_landing_page_has_six_cards_to_the_six_fiches(guide_html):
+    page = soup(guide_html / "index.html")
+    cards = page.select(".sd-card")
+    assert len(cards) == 6
+    links = [card.select_one("a.sd-stretched-link")["href"] for card in cards]
+    assert links == [f"fiches-pratiques/{f}.html" for f in FICHES]
+    for card in cards:
+        img = card.select_one("img")
+        assert img is not None and img.get("alt") == ""  # decorative pictogram
+        assert card.select_one("a").get_text(strip=True)  # the link has an accessible name
+
+
+def test_landing_page_sections_and_version_facts(guide_html):
+    page = soup(guide_html / "index.html")
+    h2 = [h.get_text(strip=True).rstrip("#") for h in page.select("main h2")]
+    for title in ("Fiches pratiques familles d’achats", "Informations", "Contribuer", "Consulter"):
+        assert title in h2
+    text = page.select_one("main").get_text(" ", strip=True)
+    assert "version bêta" in text and "V1 – avril 2022" in text
+    assert page.select_one('main a[href="introduction.html"]')
+
+
+def test_news_index_lists_the_post_newest_first(guide_html):
+    page = soup(guide_html / "actualites/index.html")
+    items = page.select("ul.news-list > li")
+    assert items, "la page Actualités ne liste aucun billet"
+    dates = [li.time["datetime"] for li in items]
+    assert dates == sorted(dates, reverse=True)
+    assert "Publication du Guide pratique" in items[0].get_text()
+    post = soup(guide_html / "actualites/2021-04-30-publication-version-beta.html")
+    webinar = [a for a in post.select("main a") if "scalelite" in a.get("href", "")]
+    assert len(webinar) == 2  # {news-link} in the text and the front matter's linkTitle
+
+
+def test_html_lang_and_titles(guide_html):
+    for path in guide_html.rglob("*.html"):
+        if path.name in {"genindex.html"}:
+            continue
+        page = soup(path)
+        assert page.html["lang"] == "fr", path
+        title = page.title.get_text()
+        if path.name == "index.html" and path.parent == guide_html:
+            assert title == SITE_TITLE
+        else:
+            assert title.endswith(f" – {SITE_TITLE}"), (path, title)
+            h1 = page.h1.get_text(strip=True).rstrip("#")
+            if path.name != "search.html":
+                assert title.startswith(h1), (path, title, h1)
+
+
+def test_breadcrumbs_and_prev_next(guide_html):
+    page = soup(guide_html / "fiches-pratiques/impression.html")
+    crumbs = [li.get_text(strip=True) for li in page.select("nav.breadcrumb li")]
+    assert crumbs[0] == "Accueil du guide" and crumbs[-1] == "Solutions d’impression"
+    assert "Fiches pratiques par segment d’achats" in crumbs
+    prev = page.select_one(".prev-next a.prev")["href"]
+    nxt = page.select_one(".prev-next a.next")["href"]
+    assert prev == "bureautique.html" and nxt == "reseaux.html"
+
+
+def test_search_index_is_french_and_stemmed(guide_html):
+    raw = (guide_html / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(raw[raw.index("(") + 1: raw.rindex(")")])
+    terms = index["terms"]
+    assert "reconditionn" in terms          # « reconditionnés » → French stem
+    assert "reconditionnés" not in terms
+    options = (guide_html / "_static/documentation_options.js").read_text(encoding="utf-8")
+    assert "LANGUAGE: 'fr'" in options
+
+
+def test_every_term_resolves_to_the_glossary(guide_html):
+    glossary = soup(guide_html / "glossaire.html")
+    ids = {tag["id"] for tag in glossary.select("dl.glossary dt[id]")}
+    assert len(ids) >= 37
+    used = 0
+    for path in guide_html.rglob("*.html"):
+        for a in soup(path).select("a.reference.internal"):
+            href = a.get("href", "")
+            if "#term-" in href:
+                used += 1
+                assert href.startswith("glossaire.html#") or "/glossaire.html#" in href or \
+                    (path.name == "glossaire.html" and href.startswith("#")), (path, href)
+                assert href.split("#", 1)[1] in ids, (path, href)
+    assert used >= 20
+
+
+def test_abbreviations_are_marked(guide_html):
+    page = soup(guide_html / "fiches-pratiques/bureautique.html")
+    titles = {abbr.get_text(): abbr["title"] for abbr in page.select("abbr[title]")}
+    assert "DEEE" in "".join(titles) and all(titles.values())
+
+
+def test_licence_footer_on_every_page(guide_html):
+    for path in guide_html.rglob("*.html"):
+        footer = soup(path).select_one("footer.site-footer")
+        assert footer is not None, path
+        assert footer.select_one('a[rel=license]'), path
+
+
+@pytest.mark.sphinx("html", testroot="linkify")
+def test_linkify_links_urls_but_not_file_names(app):
+    app.build()
+    html = (Path(app.outdir) / "index.html").read_text(encoding="utf-8")
+    assert '<a class="reference external" href="https://ecoresponsable.numerique.gouv.fr/publications/">' in html
+    assert "http://bureautique.md" not in html and "bureautique.md" in html
+    assert 'href="http://www.example.org"' not in html
+
+
+def test_no_placeholder_left_in_the_sources():
+    bad = re.compile(r"à compléter|à rédiger|lorem ipsum|TODO|TBD", re.IGNORECASE)
+    offenders = [str(p) for p in DOCS.rglob("*.md") if bad.search(p.read_text(encoding="utf-8"))]
+    assert not offenders
