@@ -9,6 +9,7 @@ from sphinx.application import Sphinx
 
 from .findings import setup_findings
 from .licence import setup_licence
+from .links import setup_links
 from .metadata import setup_metadata
 from .news import setup_news
 from .theme import setup_theme
@@ -24,4 +25,5 @@ def setup(app: Sphinx) -> dict:
     setup_news(app)
     setup_metadata(app)
     setup_licence(app)
+    setup_links(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,296 @@
+"""Link validity, internal part: every link of every page, checked offline in every build.
+
+Collected while each page is read (a record per link: kind, target, fragment, line), kept in
+the environment per page, and checked once all pages are read, against every page's anchors:
+so a link in page A is re-checked when an anchor of page B disappears, even if A did not
+change, and the findings are the same with `-j 1` and `-j auto`. External URLs are collected
+the same way, for the on-demand check of `make linkcheck` (see linkcheck.py).
+"""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.util import docname_join
+
+from . import findings
+
+CHECK = "links"
+
+
+@dataclass(frozen=True, order=True)
+class Link:
+    line: int
+    kind: str        # page | label | term | local | file | external
+    target: str      # docname, label, term, path or URL
+    fragment: str = ""
+    text: str = ""   # how the writer wrote it, for the message
+
+
+def _line(node: nodes.Node) -> int:
+    while node is not None:
+        if getattr(node, "line", None):
+            return node.line
+        node = node.parent
+    return 0
+
+
+class _HTMLLinks(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.urls.append(value)
+
+
+def _classify_uri(env: BuildEnvironment, docname: str, uri: str, line: int) -> Link | None:
+    """A URL written by hand (Markdown link that MyST left as is, raw HTML, image)."""
+    parts = urlsplit(uri)
+    if parts.scheme in ("http", "https"):
+        return Link(line, "external", uri, text=uri)
+    if parts.scheme or uri.startswith("//"):
+        return None  # mailto:, tel:, data:… are not fetched
+    if not parts.path:
+        return Link(line, "local", parts.fragment, text=uri) if parts.fragment else None
+    base = posixpath.dirname(docname)
+    path = posixpath.normpath(posixpath.join(base, unquote(parts.path)))
+    stem, ext = posixpath.splitext(path)
+    if ext in (".html", ".md", ""):
+        return Link(line, "page", stem.removesuffix("/index") + ("/index" if stem.endswith("/index") else ""),
+                    parts.fragment, text=uri)
+    return Link(line, "file", path, text=uri)
+
+
+def collect(app: Sphinx, doctree: nodes.document) -> None:
+    """doctree-read: record every link and every anchor of the page."""
+    env = app.env
+    docname = env.docname
+    links: list[Link] = []
+    for node in doctree.findall():
+        if isinstance(node, addnodes.pending_xref):
+            reftype, target = node.get("reftype"), node.get("reftarget", "")
+            line = _line(node)
+            if reftype == "myst" and node.get("refdomain") == "doc":
+                links.append(Link(line, "page", target, node.get("reftargetid") or "",
+                                  text=f"{target}{'#' + node['reftargetid'] if node.get('reftargetid') else ''}"))
+            elif reftype == "myst" and ("#" in target.strip("#") or
+                                        target.endswith((".md", ".html"))):
+                # A path MyST did not resolve itself (page.md missing, page.html#id…).
+                link = _classify_uri(env, docname, target, line)
+                if link:
+                    links.append(link)
+            elif reftype == "myst":
+                links.append(Link(line, "local", target, text=f"#{target}"))
+            elif reftype == "doc":
+                links.append(Link(line, "page", docname_join(docname, target), text=target))
+            elif reftype in ("ref", "numref"):
+                links.append(Link(line, "label", target.lower(), text=target))
+            elif reftype == "term":
+                links.append(Link(line, "term", target, text=target))
+            elif reftype == "any":
+                links.append(Link(line, "local", target, text=target))
+        elif isinstance(node, addnodes.download_reference):
+            target = node.get("reftarget", "")
+            if urlsplit(target).scheme in ("http", "https"):
+                links.append(Link(_line(node), "external", target, text=target))
+            else:
+                path = posixpath.normpath(posixpath.join(posixpath.dirname(docname), target)) \
+                    if not target.startswith("/") else target.lstrip("/")
+                links.append(Link(_line(node), "file", path, text=target))
+        elif isinstance(node, nodes.image):
+            uri = node.get("uri", "")
+            if urlsplit(uri).scheme in ("http", "https"):
+                links.append(Link(_line(node), "external", uri, text=uri))
+            elif uri and "*" not in uri:
+                # Sphinx has already made the path relative to the source folder.
+                links.append(Link(_line(node), "file", posixpath.normpath(uri), text=uri))
+        elif isinstance(node, nodes.reference) and node.get("refuri"):
+            link = _classify_uri(env, docname, node["refuri"], _line(node))
+            if link:
+                links.append(link)
+        elif isinstance(node, nodes.raw) and "html" in node.get("format", "").split():
+            parser = _HTMLLinks()
+            parser.feed(node.astext())
+            for uri in parser.urls:
+                link = _classify_uri(env, docname, uri, _line(node))
+                if link:
+                    links.append(link)
+    anchors = {i for node in doctree.findall(nodes.Element) for i in node.get("ids", [])}
+    anchors |= set(env.metadata.get(docname, {}).get("myst_slugs", {}))
+    # Links whose URL sits in the front matter (a news post's `link`).
+    meta = env.metadata.get(docname, {})
+    lines = getattr(env, "guide_lines", {}).get(docname, {})
+    for key in ("link",):
+        value = meta.get(key)
+        if isinstance(value, str) and urlsplit(value).scheme in ("http", "https"):
+            links.append(Link(lines.get(key, 1), "external", value, text=value))
+    links = _refine_lines(doctree.get("source"), links)
+    _links(env)[docname] = sorted(set(links))
+    _anchors(env)[docname] = anchors
+
+
+def _needles(link: Link) -> list[str]:
+    """What the link looks like in the Markdown source, most precise first."""
+    text = link.text
+    if link.kind == "page":
+        found = [f"#{link.fragment})", f"#{link.fragment}\"", f"#{link.fragment}>"] if link.fragment else []
+        return found + [f"({text})", f"({text}#", f"<{text}>", f":link: {text}", f"`{text}`",
+                        f'"{text}"', text]
+    if link.kind == "local":
+        name = link.target.lstrip("#")
+        return [f"(#{name})", f"#{name}\"", f"`{name}`", f"<{name}>`", name]
+    if link.kind in ("label", "term"):
+        return [f"`{text}`", f"<{text}>`", text]
+    return [text]
+
+
+def _refine_lines(source: str | None, links: list[Link]) -> list[Link]:
+    """Inline nodes only know the first line of their paragraph: find the line that holds
+    the link itself, searching forward from there."""
+    try:
+        lines = Path(source).read_text(encoding="utf-8", errors="replace").splitlines()
+    except (OSError, TypeError):
+        return links
+    out = []
+    for link in links:
+        line = link.line
+        window = range(line, min(len(lines), line + 60) + 1) if line else range(0)
+        for needle in _needles(link):
+            hit = next((n for n in window if needle and needle in lines[n - 1]), None)
+            if hit:
+                line = hit
+                break
+        out.append(Link(line, link.kind, link.target, link.fragment, link.text))
+    return out
+
+
+def _links(env) -> dict[str, list[Link]]:
+    if not hasattr(env, "guide_links"):
+        env.guide_links = {}
+    return env.guide_links
+
+
+def _anchors(env) -> dict[str, set[str]]:
+    if not hasattr(env, "guide_anchors"):
+        env.guide_anchors = {}
+    return env.guide_anchors
+
+
+def _purge(app, env, docname):
+    _links(env).pop(docname, None)
+    _anchors(env).pop(docname, None)
+
+
+def _merge(app, env, docnames, other):
+    for docname in docnames:
+        if docname in _links(other):
+            _links(env)[docname] = _links(other)[docname]
+            _anchors(env)[docname] = _anchors(other)[docname]
+
+
+def external_links(env: BuildEnvironment) -> list[tuple[str, Link]]:
+    """Every occurrence of every external URL: (docname, link), in document order."""
+    return [(d, link) for d in sorted(_links(env)) for link in _links(env)[d]
+            if link.kind == "external"]
+
+
+def _close(word: str, candidates, prefix: str = "") -> str:
+    near = difflib.get_close_matches(word, sorted(candidates), n=3, cutoff=0.5)
+    return ", ".join(f"{prefix}{n}" for n in near)
+
+
+def check_internal(app: Sphinx, env: BuildEnvironment) -> None:
+    std = env.domaindata.get("std", {})
+    labels = {**std.get("anonlabels", {}), **std.get("labels", {})}  # name -> (docname, id, …)
+    terms = set(std.get("terms", {})) | {name.lower() for (kind, name) in std.get("objects", {})
+                                         if kind == "term"}
+    srcdir = Path(app.srcdir)
+    docs = set(env.found_docs)
+    anchors = _anchors(env)
+
+    for docname in sorted(_links(env)):
+        if docname not in docs:
+            continue
+
+        def report(link: Link, code: str, message: str, fix: str) -> None:
+            findings.emit(app, findings.make(app, CHECK, code, message, fix, docname=docname,
+                                             line=link.line or None))
+
+        for link in _links(env)[docname]:
+            if link.kind == "page":
+                target = link.target
+                if target not in docs and f"{target}/index" in docs:
+                    target = f"{target}/index"
+                if target not in docs:
+                    near = _close(target, docs)
+                    report(link, "page-unknown",
+                           f"lien interne cassé vers « {link.text} » : page inconnue",
+                           f"pages proches : {near}" if near else "vérifiez le chemin (relatif, avec .md)")
+                elif link.fragment and not _has_anchor(link.fragment, target, anchors, labels):
+                    near = _close(link.fragment, anchors.get(target, set()), "#")
+                    report(link, "anchor-unknown",
+                           f"lien interne cassé vers « {link.text} » : ancre inconnue "
+                           f"#{link.fragment} dans {target}",
+                           f"ancres proches : {near}" if near else
+                           "ajoutez la cible « (nom)= » avant le titre visé")
+            elif link.kind == "local":
+                name = link.target.lstrip("#")
+                if not (_has_anchor(name, docname, anchors, labels) or name.lower() in labels
+                        or name.lower() in terms or name in docs):
+                    near = _close(name, anchors.get(docname, set()) | set(labels), "#")
+                    report(link, "target-unknown",
+                           f"lien interne cassé vers « {link.text} » : cible inconnue",
+                           f"cibles proches : {near}" if near else
+                           "ajoutez la cible « (nom)= » avant le titre visé")
+            elif link.kind == "label" and link.target not in labels:
+                near = _close(link.target, labels)
+                report(link, "label-unknown", f"{{ref}} vers « {link.text} » : étiquette inconnue",
+                       f"étiquettes proches : {near}" if near else "déclarez « (nom)= » avant le titre visé")
+            elif link.kind == "term" and link.target.lower() not in terms:
+                near = _close(link.target.lower(), terms)
+                report(link, "term-unknown", f"{{term}} « {link.text} » : terme absent du glossaire",
+                       f"termes proches : {near}" if near else "ajoutez-le au glossaire (docs/glossaire.md)")
+            elif link.kind == "file" and not (srcdir / link.target).is_file():
+                report(link, "file-unknown", f"fichier introuvable : « {link.text} »",
+                       "vérifiez le chemin, relatif à la page (images dans docs/_images/)")
+
+
+def _has_anchor(fragment: str, docname: str, anchors: dict[str, set[str]], labels: dict) -> bool:
+    if fragment in anchors.get(docname, set()):
+        return True
+    entry = labels.get(fragment.lower())
+    return bool(entry and entry[0] == docname)
+
+
+# Sphinx and MyST would report the same broken references again, without location details
+# or suggestions: ours replace them (guide_links_replace_builtin = False keeps both).
+BUILTIN_SUBTYPES = ["myst.xref_missing", "ref.ref", "ref.doc", "ref.term", "ref.any"]
+
+
+def _config_inited(app: Sphinx, config) -> None:
+    if config.guide_links_replace_builtin:
+        config.suppress_warnings = list(config.suppress_warnings) + \
+            [s for s in BUILTIN_SUBTYPES if s not in config.suppress_warnings]
+
+
+def setup_links(app: Sphinx) -> None:
+    app.add_config_value("guide_links_replace_builtin", True, "env", types=[bool],
+                         description="Report broken internal links only through the guide's "
+                                     "check (with suggestions), not also through Sphinx/MyST")
+    app.connect("config-inited", _config_inited)
+    app.connect("doctree-read", collect)
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
+    app.connect("env-check-consistency", check_internal)
