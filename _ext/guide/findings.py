@@ -30,7 +30,7 @@ CHECKS = ("links", "metadata", "licence", "assets", "pdf")
 REPORT_DIR = "_reports"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Finding:
     source: str                  # file, relative to the project root (docs/labels/produits.md)
     line: int | None
@@ -43,6 +43,9 @@ class Finding:
 
     def text(self) -> str:
         return f"{self.message}{' ; ' + self.fix if self.fix else ''}"
+
+    def sort_key(self) -> tuple:
+        return (self.source, self.line or 0, self.check, self.code, self.message)
 
     def where(self) -> str:
         return f"{self.source}:{self.line}" if self.line else self.source
@@ -118,7 +121,7 @@ def emit(app: Sphinx, finding: Finding) -> None:
 def _emit_recorded(app: Sphinx, env: BuildEnvironment) -> None:
     for docname in sorted(_store(env)):
         if docname in env.all_docs:
-            for finding in sorted(_store(env)[docname]):
+            for finding in sorted(_store(env)[docname], key=Finding.sort_key):
                 emit(app, finding)
 
 
@@ -127,7 +130,7 @@ def _emit_recorded(app: Sphinx, env: BuildEnvironment) -> None:
 def write_reports(app: Sphinx, findings: list[Finding]) -> tuple[Path, Path]:
     outdir = Path(app.outdir) / REPORT_DIR
     outdir.mkdir(parents=True, exist_ok=True)
-    records = [{k: v for k, v in asdict(f).items() if k != "docname"} for f in sorted(findings)]
+    records = [{k: v for k, v in asdict(f).items() if k != "docname"} for f in sorted(findings, key=Finding.sort_key)]
     json_path = outdir / "findings.json"
     tmp = json_path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps({"builder": app.builder.name, "count": len(records),
@@ -138,7 +141,7 @@ def write_reports(app: Sphinx, findings: list[Finding]) -> tuple[Path, Path]:
     suites = ET.Element("testsuites", name="guide", tests="0", failures="0")
     total = failures = 0
     for check in CHECKS:
-        mine = [f for f in sorted(findings) if f.check == check]
+        mine = [f for f in sorted(findings, key=Finding.sort_key) if f.check == check]
         suite = ET.SubElement(suites, "testsuite", name=f"guide.{check}",
                               tests=str(max(1, len(mine))), failures=str(len(mine)))
         if not mine:

@@ -276,7 +276,8 @@ def _has_anchor(fragment: str, docname: str, anchors: dict[str, set[str]], label
 
 # Sphinx and MyST would report the same broken references again, without location details
 # or suggestions: ours replace them (guide_links_replace_builtin = False keeps both).
-BUILTIN_SUBTYPES = ["myst.xref_missing", "ref.ref", "ref.doc", "ref.term", "ref.any"]
+BUILTIN_SUBTYPES = ["myst.xref_missing", "ref.ref", "ref.doc", "ref.term", "ref.any",
+                    "myst.topmatter"]  # front matter: reported by metadata.py, with the line
 
 
 def _config_inited(app: Sphinx, config) -> None:

@@ -8,6 +8,7 @@ line by line, and validated with `jsonschema` against the schema of the page's k
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import difflib
 import os
@@ -116,9 +117,10 @@ def check_front_matter(app: Sphinx, docname: str, text: str) -> list[findings.Fi
     try:
         data = yaml.safe_load(front)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problem = " ".join(filter(None, (getattr(exc, "context", None), getattr(exc, "problem", None)))) \
+            or str(exc).splitlines()[0]
         add("yaml-malformed", f"front matter YAML illisible : {problem}",
             "vérifiez l'indentation, les deux-points et les guillemets de cette ligne", line)
         return out
@@ -136,13 +138,15 @@ def check_front_matter(app: Sphinx, docname: str, text: str) -> list[findings.Fi
         elif isinstance(value, dt.date):
             value = value.isoformat()
         elif key == "version" and isinstance(value, int | float):
-            add("version-not-string", f"« version: {value} » est lu par YAML comme un nombre "
-                f"({value!r}) : « 1.10 » deviendrait « 1.1 »",
-                f"écrivez la version entre guillemets : version: \"{value}\"", lines.get(key, 1))
+            written = front.splitlines()[lines.get(key, 2) - 2].split(":", 1)[1].strip()
+            add("version-not-string", f"« version: {written} » est lu par YAML comme le nombre "
+                f"{value!r}, pas comme du texte (« 1.10 » deviendrait « 1.1 »)",
+                f"écrivez la version entre guillemets : version: \"{written}\"", lines.get(key, 1))
             continue
         normalised[str(key)] = value
     validator = Draft202012Validator(schema_for(kind), format_checker=Draft202012Validator.FORMAT_CHECKER)
     allowed = sorted(schema_for(kind)["properties"])
+    seen: set[tuple[str, str]] = set()
     for error in sorted(validator.iter_errors(normalised), key=lambda e: list(e.path)):
         if error.validator == "additionalProperties":
             known = set(schema_for(kind)["properties"])
@@ -158,6 +162,10 @@ def check_front_matter(app: Sphinx, docname: str, text: str) -> list[findings.Fi
         else:
             key = str(error.path[0]) if error.path else ""
             value = normalised.get(key)
+            kind_of_error = "date" if error.validator in ("format", "pattern") else error.validator
+            if (key, kind_of_error) in seen:
+                continue
+            seen.add((key, kind_of_error))
             if error.validator in ("format", "pattern") and COMMON.get(key) is _DATE:
                 msg, fix = (f"« {key}: {value} » n'est pas une date AAAA-MM-JJ",
                             f"écrivez par exemple « {key}: 2021-04-29 »")
@@ -173,7 +181,7 @@ def check_front_matter(app: Sphinx, docname: str, text: str) -> list[findings.Fi
                             "une description de 20 à 300 caractères, qui résume la page")
             else:
                 msg, fix = (f"« {key} » : {error.message}", "corrigez la valeur")
-            add(f"invalid-{error.validator}", msg, fix, lines.get(key, 1))
+            add(f"invalid-{kind_of_error}", msg, fix, lines.get(key, 1))
     # Licence of the page, if it declares one (see licence.py for what is accepted).
     if "licence" in normalised:
         from .licence import licence_problem
@@ -285,7 +293,34 @@ def _merge(app, env, docnames, other):
             mine[docname] = other.guide_lines[docname]
 
 
+# A page saved in Latin-1 by mistake must be a finding, not « Encoding error! » and a stopped
+# build: sources are decoded as UTF-8 with undecodable bytes replaced by U+FFFD, which
+# check_front_matter() then reports at the line where the first one stands.
+TOLERANT_UTF8 = "utf_8_guide_tolerant"
+
+
+def _tolerant_codec(name: str):
+    if name != TOLERANT_UTF8:
+        return None
+    sig = codecs.lookup("utf-8-sig")
+    return codecs.CodecInfo(
+        name=TOLERANT_UTF8, encode=sig.encode,
+        decode=lambda data, errors="strict": sig.decode(data, "replace"),
+        incrementalencoder=sig.incrementalencoder,
+        incrementaldecoder=lambda errors="strict": sig.incrementaldecoder("replace"),
+        streamreader=sig.streamreader, streamwriter=sig.streamwriter)
+
+
+def _tolerant_sources(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    # env.settings, not config.source_encoding: Sphinx deprecates non-UTF-8 source encodings
+    # in the configuration, and this *is* UTF-8, only without the crash.
+    if str(env.settings.get("input_encoding", "")).lower().replace("_", "-") in ("utf-8-sig", "utf-8"):
+        env.settings["input_encoding"] = TOLERANT_UTF8
+
+
 def setup_metadata(app: Sphinx) -> None:
+    codecs.register(_tolerant_codec)
+    app.connect("env-before-read-docs", _tolerant_sources)
     app.connect("source-read", _source_read)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
