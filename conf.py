@@ -57,3 +57,4 @@ html_theme_options = {"nosidebar": True}
 
 # The guide's own checks (see _ext/guide and README, « Ce que disent les vérifications »).
 guide_release_file = str(ROOT / "pyproject.toml")
+guide_pdf_keywords = "achats publics, numérique responsable, écoconception, réemploi, DEEE, labels, commande publique"

@@ -12,6 +12,7 @@ from .licence import setup_licence
 from .links import setup_links
 from .metadata import setup_metadata
 from .news import setup_news
+from .pdf import setup_pdf
 from .theme import setup_theme
 
 __version__ = "0.1.0"
@@ -26,4 +27,5 @@ def setup(app: Sphinx) -> dict:
     setup_metadata(app)
     setup_licence(app)
     setup_links(app)
+    setup_pdf(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,292 @@
+"""The PDF readers download: the whole guide, in navigation order (news excluded), laid out by
+WeasyPrint from the same doctrees as the site, tagged (PDF/UA-1), reproducible, and linked from
+the site with its real size.
+
+- Builder `guidepdf` (make pdf): a single-file HTML builder whose assembled document holds every
+  page as a top-level chapter; `_templates/pdf.html` adds the cover and the table of contents;
+  `_static/pdf.css` sets the pages (running header, footer with page / total and licence).
+- In the HTML build: the PDF (and a thumbnail of its cover) is copied into `telechargements/`,
+  the sidebar and `{guide-download}` link it with its size written the French way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.builders.singlehtml import SingleFileHTMLBuilder
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from . import findings
+from .release import date_fr
+from .theme import release_of
+
+logger = logging.getLogger(__name__)
+CHECK = "pdf"
+DOWNLOAD_DIR = "telechargements"
+
+
+def nav_order(env, root: str) -> list[str]:
+    """Every page reachable from the root's toctrees, depth first, in sidebar order."""
+    order, stack = [], [root]
+    seen = set()
+
+    def walk(docname):
+        if docname in seen:
+            return
+        seen.add(docname)
+        order.append(docname)
+        for child in env.toctree_includes.get(docname, []):
+            walk(child)
+
+    walk(stack[0])
+    return order
+
+
+def is_news(env, docname: str) -> bool:
+    meta = env.metadata.get(docname, {})
+    return meta.get("type") == "news" or bool(meta.get("news_index"))
+
+
+def size_fr(size: int) -> str:
+    """1 920 660 octets → « 1,8 Mo » (Mo of 1 024 × 1 024 octets, as the original site)."""
+    if size < 1024 * 1024:
+        return f"{round(size / 1024):d}\u00a0Ko"
+    return f"{size / (1024 * 1024):.1f}".replace(".", ",") + "\u00a0Mo"
+
+
+class GuidePDFBuilder(SingleFileHTMLBuilder):
+    """Single HTML document of the whole guide, then WeasyPrint → tagged PDF."""
+
+    name = "guidepdf"
+    epilog = "Le PDF est dans %(outdir)s."
+    search = False
+    copysource = False
+
+    def init(self) -> None:
+        super().init()
+        self.use_index = False
+
+    def pages(self) -> list[str]:
+        return [d for d in nav_order(self.env, self.config.root_doc) if not is_news(self.env, d)]
+
+    def assemble_doctree(self) -> nodes.document:
+        root = self.config.root_doc
+        tree = self.env.get_doctree(root)
+        root_children = list(tree.children)
+        tree.clear()
+        tree["docname"] = root
+        for docname in self.pages():
+            children = root_children if docname == root else list(self.env.get_doctree(docname).children)
+            chapter = addnodes.start_of_file(docname=docname)
+            chapter.extend(children)
+            for toctree in list(chapter.findall(addnodes.toctree)):
+                wrapper = toctree.parent
+                wrapper.remove(toctree)
+                if isinstance(wrapper, nodes.compound) and not wrapper.children:
+                    wrapper.parent.remove(wrapper)
+            tree.append(chapter)
+        self.env.resolve_references(tree, root, self)
+        return tree
+
+    def get_doc_context(self, docname, body, metatags):
+        ctx = super().get_doc_context(docname, body, metatags)
+        ctx["guide_pdf_toc"] = self.toc_entries()
+        return ctx
+
+    def toc_entries(self) -> list[dict]:
+        """Chapters (pages) and their sections (h2), for the table of contents."""
+        entries = []
+        for docname in self.pages():
+            sections = []
+            toc = self.env.tocs.get(docname)
+            page_item = toc[0] if toc is not None and len(toc) else None
+            if page_item is not None and len(page_item) > 1:
+                for item in page_item[1].children:
+                    ref = item.next_node(nodes.reference)
+                    if ref is not None and ref.get("anchorname"):
+                        sections.append({"title": ref.astext(), "href": ref["anchorname"]})
+            entries.append({"title": self.env.titles[docname].astext(),
+                            "href": f"#document-{docname}", "sections": sections,
+                            "level": 1 if docname.count("/") == 0 or docname.endswith("/index") else 2})
+        return entries
+
+    def finish(self) -> None:
+        super().finish()
+        self.render_pdf()
+
+    def render_pdf(self) -> None:
+        from weasyprint import HTML
+
+        rel = release_of(self.app)
+        html_path = Path(self.outdir) / f"{self.config.root_doc}.html"
+        target = Path(self.outdir) / rel.pdf_name
+        html = html_path.read_bytes()
+        tmp = target.with_suffix(".pdf.tmp")
+        logger.info(f"WeasyPrint : {html_path.name} → {target.name}")
+        # Reproducible: the PDF's dates come from the release metadata (meta dcterms in
+        # pdf.html), its identifier from the content, never from the clock.
+        HTML(string=html.decode("utf-8"), base_url=str(html_path)).write_pdf(
+            tmp, pdf_variant="pdf/ua-1", pdf_identifier=hashlib.md5(html).hexdigest().encode(),
+            optimize_images=True, presentational_hints=False)
+        tmp.replace(target)
+        for old in Path(self.outdir).glob("*.pdf"):
+            if old.name != target.name:
+                old.unlink()
+        render_cover(target, target.with_name(target.stem + "-couverture.png"))
+        logger.info(f"PDF : {target} ({size_fr(target.stat().st_size)})")
+
+
+def render_cover(pdf: Path, png: Path, width: int = 300) -> None:
+    """A thumbnail of the cover (first page), for the landing page."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        page = doc[0]
+        scale = width / page.get_width()
+        image = page.render(scale=scale).to_pil().convert("P", palette=1, colors=64)
+        tmp = png.with_suffix(".png.tmp")
+        image.save(tmp, format="PNG", optimize=True)
+        tmp.replace(png)
+    finally:
+        doc.close()
+
+
+# -- the site's side: find the PDF, copy it, link it ---------------------------------------------
+
+def pdf_source(app: Sphinx) -> Path:
+    folder = app.config.guide_pdf_dir or str(Path(app.outdir).parent / "pdf")
+    return Path(app.confdir, folder) / release_of(app).pdf_name
+
+
+def pdf_info(app: Sphinx) -> dict | None:
+    if app.builder.name == "guidepdf" or not app.config.guide_pdf_link:
+        return None
+    src = pdf_source(app)
+    if not src.exists():
+        return None
+    return {"name": src.name, "size": src.stat().st_size, "size_fr": size_fr(src.stat().st_size),
+            "path": f"{DOWNLOAD_DIR}/{src.name}",
+            "cover": f"{DOWNLOAD_DIR}/{src.stem}-couverture.png"}
+
+
+class download(nodes.General, nodes.Element):
+    """Placeholder for {guide-download}, filled once the PDF's size is known."""
+
+
+class DownloadDirective(SphinxDirective):
+    """`{guide-download}`: link and cover thumbnail of the PDF, with its real size."""
+
+    has_content = False
+
+    def run(self):
+        node = download()
+        node.line = self.lineno
+        return [node]
+
+
+def _resolve_download(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    if app.builder.name == "guidepdf":
+        # On paper, an external link whose text hides its address prints the address too.
+        for ref in doctree.findall(nodes.reference):
+            uri = ref.get("refuri", "")
+            if uri.startswith(("http://", "https://")) and ref.astext().strip() != uri:
+                ref["classes"].append("show-url")
+    info = pdf_info(app)
+    rel = release_of(app)
+    title = app.config.project
+    for node in list(doctree.findall(download)):
+        if app.builder.name == "guidepdf":
+            para = nodes.paragraph()
+            para += nodes.Text("Ce document est aussi publié en ligne : ")
+            para += nodes.reference(app.config.html_baseurl, app.config.html_baseurl,
+                                    refuri=app.config.html_baseurl)
+            para += nodes.Text(".")
+            node.replace_self(para)
+        elif info is None:
+            node.replace_self(nodes.paragraph(
+                text="Le PDF du guide n'a pas été construit avec ce site : lancez « make » "
+                     "(ou « make pdf » avant « make html »)."))
+        else:
+            href = app.builder.get_relative_uri(docname, app.config.root_doc)
+            prefix = href.rsplit("/", 1)[0] + "/" if "/" in href else ""
+            label = f"Télécharger le {title} (pdf {info['size_fr']})"
+            html = (f'<p class="download"><a href="{prefix}{info["path"]}" download>{label}</a></p>'
+                    f'<p class="cover-thumb"><a href="{prefix}{info["path"]}" download>'
+                    f'<img src="{prefix}{info["cover"]}" width="300" height="424" '
+                    f'alt="Couverture du guide, version {rel.version_title} — {label}"></a></p>')
+            node.replace_self(nodes.raw("", html, format="html"))
+
+
+def _page_context(app: Sphinx, pagename, templatename, context, doctree):
+    if app.builder.name == "guidepdf":
+        rel = release_of(app)
+        context["guide_pdf_doc"] = {
+            "release": rel, "published_fr": date_fr(rel.published), "updated_fr": date_fr(rel.updated),
+            "keywords": app.config.guide_pdf_keywords,
+        }
+        return "pdf.html"
+    info = pdf_info(app)
+    if info:
+        href = app.builder.get_relative_uri(pagename, app.config.root_doc)
+        prefix = href.rsplit("/", 1)[0] + "/" if "/" in href else ""
+        context["guide_pdf"] = {"url": prefix + info["path"], "size_fr": info["size_fr"]}
+    return None
+
+
+def _check_pdf(app: Sphinx, env) -> None:
+    if app.builder.name in ("html", "dirhtml") and app.config.guide_pdf_link and \
+            not pdf_source(app).exists():
+        findings.emit(app, findings.make(
+            app, CHECK, "pdf-missing",
+            f"PDF introuvable ({findings.relative_source(app, path=pdf_source(app))}) : le site ne "
+            "peut pas le proposer au téléchargement", "lancez « make » (ou « make pdf » avant "
+            "« make html »)", path=pdf_source(app)))
+
+
+def _outdated(app, env, added, changed, removed):
+    """When the PDF's size changes, every page (its sidebar shows the size) must be rewritten."""
+    info = pdf_info(app) if app.builder else None
+    size = info["size"] if info else None
+    if getattr(env, "guide_pdf_size", None) != size:
+        env.guide_pdf_size = size
+        return sorted(env.found_docs)
+    return []
+
+
+def _copy_pdf(app: Sphinx, exception) -> None:
+    if exception is not None:
+        return
+    info = pdf_info(app)
+    if not info:
+        return
+    dest = Path(app.outdir) / DOWNLOAD_DIR
+    dest.mkdir(exist_ok=True)
+    src = pdf_source(app)
+    for path in (src, src.with_name(src.stem + "-couverture.png")):
+        if path.exists():
+            shutil.copy2(path, dest / path.name)
+
+
+def setup_pdf(app: Sphinx) -> None:
+    app.add_config_value("guide_pdf_dir", "", "env", types=[str],
+                         description="Folder of the built PDF, relative to conf.py (default: "
+                                     "the `pdf` folder beside the HTML output)")
+    app.add_config_value("guide_pdf_link", True, "env", types=[bool],
+                         description="Link the PDF from the site (sidebar, {guide-download})")
+    app.add_config_value("guide_pdf_keywords", "", "env", types=[str],
+                         description="Keywords of the PDF's metadata")
+    app.add_builder(GuidePDFBuilder)
+    app.add_node(download)
+    app.add_directive("guide-download", DownloadDirective)
+    app.connect("doctree-resolved", _resolve_download)
+    app.connect("html-page-context", _page_context, priority=400)
+    app.connect("env-check-consistency", _check_pdf)
+    app.connect("env-get-outdated", _outdated)
+    app.connect("build-finished", _copy_pdf)
