@@ -10,6 +10,7 @@ from sphinx.application import Sphinx
 from .findings import setup_findings
 from .licence import setup_licence
 from .links import setup_links
+from .linkcheck import setup_linkcheck
 from .metadata import setup_metadata
 from .news import setup_news
 from .pdf import setup_pdf
@@ -27,5 +28,6 @@ def setup(app: Sphinx) -> dict:
     setup_metadata(app)
     setup_licence(app)
     setup_links(app)
+    setup_linkcheck(app)
     setup_pdf(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
