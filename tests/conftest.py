@@ -31,12 +31,25 @@ def sphinx_build(builder: str, outdir: Path, *extra: str, jobs: str = "auto") ->
 
 
 @pytest.fixture(scope="session")
-def guide_html(tmp_path_factory) -> Path:
-    """The real guide's HTML, built once with -W --keep-going (any warning fails here)."""
-    out = tmp_path_factory.mktemp("guide") / "html"
-    proc = sphinx_build("html", out, "-d", str(out.parent / "doctrees"))
-    assert proc.returncode == 0, f"la construction du guide a échoué :\n{proc.stderr[-6000:]}"
-    return out
+def guide_build(tmp_path_factory) -> Path:
+    """The real guide built once, as `make` does: the PDF, then the site that links it, both
+    strict (-W --keep-going: any warning or finding fails here). Returns the build folder."""
+    build = tmp_path_factory.mktemp("guide")
+    proc = sphinx_build("guidepdf", build / "pdf", "-d", str(build / "doctrees-pdf"))
+    assert proc.returncode == 0, f"la construction du PDF a échoué :\n{proc.stderr[-6000:]}"
+    proc = sphinx_build("html", build / "html", "-d", str(build / "doctrees"))
+    assert proc.returncode == 0, f"la construction du site a échoué :\n{proc.stderr[-6000:]}"
+    return build
+
+
+@pytest.fixture(scope="session")
+def guide_html(guide_build) -> Path:
+    return guide_build / "html"
+
+
+@pytest.fixture(scope="session")
+def guide_pdf(guide_build) -> Path:
+    return next((guide_build / "pdf").glob("*.pdf"))
 
 
 def build_root(src: Path, out: Path, *extra: str, jobs: str = "1") -> tuple[subprocess.CompletedProcess, dict]:

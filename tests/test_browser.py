@@ -1,0 +1,246 @@
+"""The site in a real browser (Debian's Chromium driven by Playwright): accessibility (axe-core
+and what axe cannot see), eco-design budget with EcoIndex, responsive layout and print styles.
+Writes the per-page budget table and screenshots to _build/reports/."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import shutil
+import statistics
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import ROOT, build_root
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+REPORTS = ROOT / "_build" / "reports"
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium absent : lancez « make test »")]
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(guide_html):
+    handler = functools.partial(QuietHandler, directory=str(guide_html))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", guide_html
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def pages_of(html_dir: Path) -> list[str]:
+    return sorted(p.relative_to(html_dir).as_posix() for p in html_dir.rglob("*.html"))
+
+
+def measure(browser, url: str, width: int = 1280) -> dict:
+    """Load a page in a fresh context (empty cache) and measure what it costs."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    responses = []
+    page.on("response", lambda r: responses.append(r))
+    page.goto(url, wait_until="networkidle")
+    size = 0
+    hosts = set()
+    for r in responses:
+        hosts.add(urlsplit(r.url).hostname)
+        try:
+            size += len(r.body())
+        except Exception:  # noqa: BLE001 - redirects have no body
+            pass
+    dom = page.evaluate("""() => {
+        const all = document.getElementsByTagName('*').length;
+        const svgKids = [...document.querySelectorAll('svg')].reduce((n, s) => n + s.getElementsByTagName('*').length, 0);
+        return all - svgKids; }""")
+    fonts = page.evaluate("""() => [...new Set([...document.querySelectorAll('body *')]
+        .map(e => getComputedStyle(e).fontFamily))]""")
+    context.close()
+    return {"bytes": size, "requests": len(responses), "dom": dom, "hosts": sorted(hosts), "fonts": fonts}
+
+
+def ecoindex(dom: int, size_kb: float, requests: int):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ecoindex.compute import compute_ecoindex
+    # Playwright's sync API owns this thread's event loop: compute in another thread.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, compute_ecoindex(nodes=dom, size=size_kb,
+                                                         requests=requests)).result()
+
+
+def test_axe_finds_no_wcag_a_aa_violation_on_any_page(site, browser):
+    from axe_playwright_python.sync_playwright import Axe
+    base, html_dir = site
+    axe = Axe()
+    problems = {}
+    context = browser.new_context()
+    page = context.new_page()
+    for path in pages_of(html_dir):
+        page.goto(f"{base}/{path}", wait_until="networkidle")
+        results = axe.run(page, options=WCAG)
+        violations = results.response["violations"]
+        if violations:
+            problems[path] = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+    context.close()
+    assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)
+
+
+def test_budget_per_page_and_ecoindex(site, browser):
+    import ecoindex.compute as eco_pkg  # noqa: F401 - the version is written down in the report
+    from importlib.metadata import version
+    base, html_dir = site
+    rows = []
+    for path in pages_of(html_dir):
+        m = measure(browser, f"{base}/{path}")
+        score = ecoindex(m["dom"], m["bytes"] / 1024, m["requests"])
+        rows.append({"page": path, **m, "ecoindex": round(score.score, 1),
+                     "grade": str(getattr(score.grade, "value", score.grade))})
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    sizes = [r["bytes"] for r in rows]
+    summary = {"ecoindex_compute": version("ecoindex-compute"), "median_bytes": statistics.median(sizes),
+               "max_bytes": max(sizes), "max_requests": max(r["requests"] for r in rows), "pages": rows}
+    (REPORTS / "budget.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8")
+    table = ["| Page | Octets | Requêtes | DOM | EcoIndex | Note |", "|---|---:|---:|---:|---:|:-:|"]
+    table += [f"| {r['page']} | {r['bytes']:,} | {r['requests']} | {r['dom']} | {r['ecoindex']} | {r['grade']} |"
+              .replace(",", "\u202f") for r in rows]
+    (REPORTS / "budget.md").write_text("\n".join(table) + "\n", encoding="utf-8")
+
+    assert statistics.median(sizes) <= 200_000
+    for r in rows:
+        assert r["bytes"] <= 300_000, r
+        assert r["requests"] <= 15, r
+        assert r["hosts"] == ["127.0.0.1"], r          # no third-party request
+        families = {f.split(",")[0].strip().strip('"') for f in r["fonts"]}
+        assert len(families) <= 2, (r["page"], families)
+    grade_a = ["index.html"] + [r["page"] for r in rows if r["page"].endswith("/index.html")]
+    for r in rows:
+        if r["page"] in grade_a:
+            assert r["ecoindex"] >= 80, r
+
+
+def test_template_share_of_the_dom_is_small(browser, rootdir, tmp_path):
+    """A page whose content is one paragraph: what remains is the template's own weight."""
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-linkify", src)
+    (src / "index.md").write_text("---\ntitle: Un paragraphe\ndescription: Une page d'un seul "
+                                  "paragraphe, pour mesurer le gabarit.\ntype: page\ndate: 2021-04-29\n"
+                                  "updated: 2021-04-29\n---\n\n# Un paragraphe\n\nUn paragraphe.\n",
+                                  encoding="utf-8")
+    build_root(src, tmp_path / "out", "-D", "guide_pdf_link=0")
+    page = browser.new_page()
+    page.goto((tmp_path / "out" / "index.html").as_uri())
+    dom = page.evaluate("document.getElementsByTagName('*').length")
+    hidden = page.evaluate("""() => [...document.querySelectorAll('nav, ul, li')]
+        .filter(e => getComputedStyle(e).display === 'none').length""")
+    page.close()
+    assert dom <= 200, dom
+    assert hidden == 0  # no hidden duplicate of the navigation
+
+
+def test_keyboard_skip_link_focus_titles_and_headings(site, browser):
+    base, html_dir = site
+    page = browser.new_page()
+    titles = {}
+    for path in pages_of(html_dir):
+        page.goto(f"{base}/{path}")
+        page.keyboard.press("Tab")
+        first = page.evaluate("() => [document.activeElement.className, document.activeElement.getAttribute('href')]")
+        assert first == ["skip-link", "#contenu"], (path, first)
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline != "none", path  # visible focus
+        titles[path] = page.title()
+        levels = page.evaluate("[...document.querySelectorAll('main h1, main h2, main h3, main h4, main h5, main h6')].map(h => +h.tagName[1])")
+        assert levels.count(1) == 1, (path, levels)
+        for a, b in zip(levels, levels[1:]):
+            assert b <= a + 1, (path, levels)
+    page.close()
+    assert len(set(titles.values())) == len(titles)  # unique titles
+    assert all(t.endswith("Guide pratique pour des achats numériques responsables") for t in titles.values())
+
+
+def test_landing_cards_reachable_by_keyboard_with_a_name(site, browser):
+    base, _ = site
+    page = browser.new_page()
+    page.goto(f"{base}/index.html")
+    reached = []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        info = page.evaluate("() => { const a = document.activeElement; return [a.className, a.getAttribute('href'), a.textContent.trim()] }")
+        if "sd-stretched-link" in (info[0] or ""):
+            reached.append(info)
+    page.close()
+    assert [r[1] for r in reached] == [f"fiches-pratiques/{f}.html" for f in
+                                        ("bureautique", "impression", "reseaux", "hebergement",
+                                         "prestations-intellectuelles", "logiciels")]
+    assert all(r[2] for r in reached)
+
+
+def test_search_by_keyboard_finds_pages(site, browser):
+    base, _ = site
+    page = browser.new_page()
+    page.goto(f"{base}/index.html")
+    page.focus("#q")
+    page.keyboard.type("reconditionnés")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#search-results li", timeout=15000)
+    assert page.locator("#search-results li").count() >= 3
+    page.close()
+
+
+def test_responsive_cards_and_no_horizontal_scroll(site, browser):
+    base, html_dir = site
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    xs = {}
+    for width in (375, 1280):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(f"{base}/index.html")
+        boxes = [page.locator(".sd-card").nth(i).bounding_box() for i in range(6)]
+        xs[width] = [round(b["x"]) for b in boxes]
+        page.screenshot(path=str(REPORTS / f"accueil-{width}.png"), full_page=True)
+        page.goto(f"{base}/fiches-pratiques/impression.html")
+        page.screenshot(path=str(REPORTS / f"fiche-impression-{width}.png"), full_page=False)
+        page.close()
+    assert len(set(xs[375])) == 1                       # one column on a phone
+    assert len(set(xs[1280][:3])) == 3 and xs[1280][:3] == xs[1280][3:]  # three per row
+    page = browser.new_page(viewport={"width": 320, "height": 700})
+    for path in pages_of(html_dir):
+        page.goto(f"{base}/{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
+    page.close()
+
+
+def test_print_stylesheet_hides_navigation_and_shows_urls(site, browser):
+    base, _ = site
+    page = browser.new_page()
+    page.goto(f"{base}/fiches-pratiques/bureautique.html")
+    page.emulate_media(media="print")
+    assert page.evaluate("getComputedStyle(document.querySelector('nav.sommaire')).display") == "none"
+    assert page.evaluate("getComputedStyle(document.querySelector('form.search')).display") == "none"
+    after = page.evaluate("""() => { const a = document.querySelector('main a.reference.external[href^="http"]');
+        return getComputedStyle(a, '::after').content; }""")
+    assert "http" in after
+    page.close()
