@@ -38,9 +38,9 @@ logger = logging.getLogger(__name__)
 
 CONFIG = {
     # name: (default, types, description)
-    "guide_linkcheck_workers": (16, (int,), "requêtes simultanées au plus, tous hôtes confondus"),
-    "guide_linkcheck_per_host": (2, (int,), "requêtes simultanées au plus vers un même hôte"),
-    "guide_linkcheck_host_interval": (0.25, (int, float), "délai minimal (s) entre deux requêtes vers un même hôte"),
+    "guide_linkcheck_workers": (32, (int,), "requêtes simultanées au plus, tous hôtes confondus"),
+    "guide_linkcheck_per_host": (6, (int,), "requêtes simultanées au plus vers un même hôte"),
+    "guide_linkcheck_host_interval": (0.02, (int, float), "délai minimal (s) entre deux requêtes vers un même hôte"),
     "guide_linkcheck_timeout": (15.0, (int, float), "délai (s) d'une requête"),
     "guide_linkcheck_deadline": (600.0, (int, float), "durée maximale (s) de toute la vérification"),
     "guide_linkcheck_retries": (2, (int,), "nouvelles tentatives après une erreur passagère"),
@@ -182,6 +182,7 @@ class Checker:
                         for s, t in config.guide_linkcheck_allowed_redirects.items()]
         self.gates: dict[str, HostGate] = {}
         self.requests = 0
+        self.slots: asyncio.Semaphore | None = None  # global limit, made inside the event loop
 
     def gate(self, url: str) -> HostGate:
         host = urlsplit(url).netloc
@@ -209,7 +210,9 @@ class Checker:
         gate = self.gate(url)
         while True:
             try:
-                async with gate:
+                # Host first, then a global slot: a task queued behind a slow or rate-limited
+                # host never holds one of the global slots while it waits.
+                async with gate, self.slots:
                     self.requests += 1
                     async with session.request(method, url, headers=self.headers(url),
                                                allow_redirects=False) as resp:
@@ -312,14 +315,21 @@ class Checker:
                                           cached=True)
                 continue
             todo.append((url, need))
-        limit = asyncio.Semaphore(self.c.guide_linkcheck_workers)
+        self.slots = asyncio.Semaphore(self.c.guide_linkcheck_workers)
         timeout = aiohttp.ClientTimeout(total=self.c.guide_linkcheck_timeout)
         connector = aiohttp.TCPConnector(limit=self.c.guide_linkcheck_workers, limit_per_host=0,
                                          ttl_dns_cache=300)
 
         async def one(session, url, need):
-            async with limit:
-                results[url] = await self.check_page(session, url, need)
+            results[url] = await self.check_page(session, url, need)
+
+        # Interleave the hosts so that the first requests reach every host at once.
+        by_host: dict[str, list] = defaultdict(list)
+        for url, need in todo:
+            by_host[urlsplit(url).netloc].append((url, need))
+        queues = list(by_host.values())
+        todo = [queue[i] for i in range(max(map(len, queues), default=0)) for queue in queues
+                if i < len(queue)]
 
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
             tasks = [asyncio.ensure_future(one(session, url, need)) for url, need in todo]

@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""Benchmark: our external link check (`-b guidelinks`) against Sphinx's `-b linkcheck`.
+
+600 URLs on 15 local hosts (distinct ports on 127.0.0.1), 100 ms latency each, with a few
+404s, redirects and 429s (Retry-After: 1), referenced from 30 generated pages. In one run:
+Sphinx linkcheck with its defaults, Sphinx with linkcheck_workers = 32, ours cold, ours warm
+(cache). The servers count the requests in flight per host: the report gives the maximum seen
+during our run, to show the per-host limit held. Then the build-time overhead of the internal
+checks on the real guide (profiled: time spent in the checks / time of the rest of the build).
+
+Usage: .venv/bin/python bench/linkcheck_bench.py [--hosts 15] [--urls 600] [--latency 0.1]
+Prints a Markdown table (paste it in bench/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import os
+import pstats
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Farm:
+    """15 aiohttp servers in a background thread; counts in-flight requests per host."""
+
+    def __init__(self, hosts: int, latency: float):
+        self.hosts, self.latency = hosts, latency
+        self.active = defaultdict(int)
+        self.max_active = defaultdict(int)
+        self.requests = 0
+        self.seen_429 = set()
+        self.ports: list[int] = []
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+
+    def reset(self):
+        self.max_active.clear()
+        self.requests = 0
+        self.seen_429.clear()
+
+    async def handle(self, request: web.Request):
+        host = request.host
+        self.active[host] += 1
+        self.max_active[host] = max(self.max_active[host], self.active[host])
+        self.requests += 1
+        try:
+            await asyncio.sleep(self.latency)
+            name = request.match_info["name"]
+            if name.startswith("final-"):
+                return web.Response(text="<html><body>ok</body></html>", content_type="text/html")
+            n = int(name.split("-")[1])
+            if n % 50 == 7:
+                return web.Response(status=404)
+            if n % 50 == 13:
+                raise web.HTTPMovedPermanently(location=f"/final-{n}")
+            if n % 100 == 21 and (host, name) not in self.seen_429:
+                self.seen_429.add((host, name))
+                return web.Response(status=429, headers={"Retry-After": "1"})
+            return web.Response(text="<html><body><h1 id='top'>ok</h1></body></html>",
+                                content_type="text/html")
+        finally:
+            self.active[host] -= 1
+
+    def start(self):
+        def run():
+            asyncio.set_event_loop(self.loop)
+            app = web.Application()
+            app.router.add_route("*", "/{name}", self.handle)
+            runner = web.AppRunner(app, access_log=None)
+            self.loop.run_until_complete(runner.setup())
+            for _ in range(self.hosts):
+                site = web.TCPSite(runner, "127.0.0.1", 0)
+                self.loop.run_until_complete(site.start())
+                self.ports.append(site._server.sockets[0].getsockname()[1])
+            self.ready.set()
+            self.loop.run_forever()
+
+        threading.Thread(target=run, daemon=True).start()
+        self.ready.wait(10)
+
+
+def make_project(dest: Path, ports: list[int], urls: int) -> None:
+    shutil.copytree(ROOT / "tests" / "roots" / "test-linkify", dest)
+    with open(dest / "conf.py", "a", encoding="utf-8") as conf:
+        conf.write("\nguide_pdf_link = False\nlinkcheck_timeout = 10\nlinkcheck_retries = 1\n")
+    pages = 30
+    per_page = urls // pages
+    toc = "\n".join(f"page{i:02d}" for i in range(pages))
+    (dest / "index.md").write_text(
+        "---\ntitle: Banc d'essai\ndescription: Pages générées pour mesurer la vérification des liens.\n"
+        f"type: home\ndate: 2021-04-29\nupdated: 2021-04-29\n---\n\n# Banc d'essai\n\n```{{toctree}}\n{toc}\n```\n",
+        encoding="utf-8")
+    n = 0
+    for i in range(pages):
+        lines = []
+        for _ in range(per_page):
+            port = ports[n % len(ports)]
+            lines.append(f"- <http://127.0.0.1:{port}/page-{n}>")
+            n += 1
+        (dest / f"page{i:02d}.md").write_text(
+            f"---\ntitle: Page {i}\ndescription: Une page générée qui contient des liens à vérifier.\n"
+            f"type: page\ndate: 2021-04-29\nupdated: 2021-04-29\n---\n\n# Page {i}\n\n" + "\n".join(lines) + "\n",
+            encoding="utf-8")
+
+
+def timed(cmd: list[str]) -> float:
+    env = dict(os.environ, GUIDE_ROOT=str(ROOT), PYTHONDONTWRITEBYTECODE="1")
+    start = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    elapsed = time.monotonic() - start
+    if proc.returncode not in (0, 1):
+        print(proc.stderr[-2000:], file=sys.stderr)
+    return elapsed
+
+
+def internal_overhead() -> tuple[float, float]:
+    """Seconds of the real guide's build spent in our internal checks, and the rest."""
+    with tempfile.TemporaryDirectory() as tmp:
+        prof = Path(tmp) / "build.prof"
+        cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "sphinx", "-q", "-c", str(ROOT),
+               "-b", "html", "-D", "guide_pdf_link=0", str(ROOT / "docs"), str(Path(tmp) / "html")]
+        start = time.monotonic()
+        subprocess.run(cmd, capture_output=True, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+        total = time.monotonic() - start
+        stats = pstats.Stats(str(prof))
+        checks = 0.0
+        for (filename, _, name), (_, _, _, cumulative, _) in stats.stats.items():
+            if filename.endswith(("guide/links.py", "guide/metadata.py", "guide/licence.py")) and name in (
+                    "collect", "check_internal", "_source_read", "check_consistency", "check_assets",
+                    "check_footers"):
+                checks += cumulative
+        return checks, total
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--hosts", type=int, default=15)
+    ap.add_argument("--urls", type=int, default=600)
+    ap.add_argument("--latency", type=float, default=0.1)
+    a = ap.parse_args()
+    farm = Farm(a.hosts, a.latency)
+    farm.start()
+    py = sys.executable
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "src"
+        make_project(src, farm.ports, a.urls)
+        rows = []
+
+        def run(label, cmd):
+            farm.reset()
+            seconds = timed(cmd)
+            rows.append((label, seconds, farm.requests, max(farm.max_active.values() or [0])))
+            print(f"{label}: {seconds:.2f} s, {farm.requests} requêtes, "
+                  f"max simultané par hôte {rows[-1][3]}", file=sys.stderr)
+
+        run("Sphinx linkcheck (défaut, 5 workers)",
+            [py, "-m", "sphinx", "-q", "-b", "linkcheck", str(src), f"{tmp}/sphinx5"])
+        run("Sphinx linkcheck (linkcheck_workers = 32)",
+            [py, "-m", "sphinx", "-q", "-b", "linkcheck", "-D", "linkcheck_workers=32", str(src), f"{tmp}/sphinx32"])
+        run("guidelinks, cache froid", [py, "-m", "sphinx", "-q", "-b", "guidelinks", str(src), f"{tmp}/ours"])
+        run("guidelinks, cache chaud", [py, "-m", "sphinx", "-q", "-b", "guidelinks", str(src), f"{tmp}/ours"])
+    checks, total = internal_overhead()
+    base = dict((r[0], r[1]) for r in rows)
+    cold, warm = base["guidelinks, cache froid"], base["guidelinks, cache chaud"]
+    print(f"\n{a.urls} URL, {a.hosts} hôtes, latence {a.latency * 1000:.0f} ms\n")
+    print("| Exécution | Durée (s) | Requêtes | Max. simultané par hôte | Rapport |")
+    print("|---|---:|---:|---:|---|")
+    for label, seconds, requests, per_host in rows:
+        ratio = {"Sphinx linkcheck (défaut, 5 workers)": f"{seconds / cold:.1f}× plus lent que le nôtre",
+                 "Sphinx linkcheck (linkcheck_workers = 32)": f"{seconds / cold:.1f}× plus lent que le nôtre",
+                 "guidelinks, cache chaud": f"{cold / warm:.0f}× plus rapide qu'à froid"}.get(label, "référence")
+        print(f"| {label} | {seconds:.2f} | {requests} | {per_host} | {ratio} |")
+    print(f"\nVérifications internes sur le vrai guide : {checks:.2f} s sur une construction de "
+          f"{total:.2f} s, soit {100 * checks / (total - checks):.1f} % de surcoût.")
+
+
+if __name__ == "__main__":
+    main()
