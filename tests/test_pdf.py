@@ -156,3 +156,22 @@ def test_two_builds_are_byte_identical(guide_pdf, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     again = tmp_path / "pdf" / guide_pdf.name
     assert again.read_bytes() == guide_pdf.read_bytes()
+
+
+def test_a_pdf_page_without_licence_mention_is_a_finding(rootdir, tmp_path):
+    """The build checks the PDF it wrote: drop the footer from the print CSS and it fails."""
+    from conftest import build_root
+    src = tmp_path / "src"
+    import shutil
+    shutil.copytree(rootdir / "test-linkify", src)
+    static = tmp_path / "static"
+    static.mkdir()
+    css = (ROOT / "_static" / "pdf.css").read_text(encoding="utf-8")
+    (static / "pdf.css").write_text(css.replace("content: string(licence)", "content: none"),
+                                    encoding="utf-8")
+    proc, report = build_root(src, tmp_path / "pdf", "-b", "guidepdf", "-D",
+                              f"html_static_path={static}")
+    codes = [f["code"] for f in report["findings"]]
+    assert "pdf-page-without-licence" in codes, proc.stderr[-2000:]
+    proc, report = build_root(src, tmp_path / "pdf-ok", "-b", "guidepdf")
+    assert "pdf-page-without-licence" not in [f["code"] for f in report["findings"]]

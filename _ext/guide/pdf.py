@@ -139,7 +139,30 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
             if old.name != target.name:
                 old.unlink()
         render_cover(target, target.with_name(target.stem + "-couverture.png"))
+        self.check_licence_on_pages(target)
         logger.info(f"PDF : {target} ({size_fr(target.stat().st_size)})")
+
+    def check_licence_on_pages(self, pdf: Path) -> None:
+        """Every page after the cover must carry the licence mention (running footer)."""
+        import pypdfium2 as pdfium
+
+        licence = release_of(self.app).licence_name
+        doc = pdfium.PdfDocument(str(pdf))
+        try:
+            missing = []
+            for number in range(1, len(doc)):
+                textpage = doc[number].get_textpage()
+                if licence not in textpage.get_text_range().replace("\r\n", " ").replace("\n", " "):
+                    missing.append(number + 1)
+        finally:
+            doc.close()
+        if missing:
+            findings.emit(self.app, findings.make(
+                self.app, "licence", "pdf-page-without-licence",
+                f"{len(missing)} page(s) du PDF sans la mention de licence (pages "
+                f"{', '.join(map(str, missing[:10]))}{'…' if len(missing) > 10 else ''})",
+                "le pied de page de _static/pdf.css (@bottom-left, string(licence)) doit rester",
+                path=pdf))
 
 
 def render_cover(pdf: Path, png: Path, width: int = 300) -> None:
@@ -241,8 +264,17 @@ def _page_context(app: Sphinx, pagename, templatename, context, doctree):
 
 
 def _check_pdf(app: Sphinx, env) -> None:
-    if app.builder.name in ("html", "dirhtml") and app.config.guide_pdf_link and \
-            not pdf_source(app).exists():
+    if app.builder.name not in ("html", "dirhtml") or not app.config.guide_pdf_link:
+        return
+    expected = pdf_source(app)
+    for other in sorted(expected.parent.glob("guide-achats-*.pdf")):
+        if other.name != expected.name:
+            findings.emit(app, findings.make(
+                app, CHECK, "pdf-name-mismatch",
+                f"PDF « {other.name} » : son nom ne correspond pas à la version publiée "
+                f"(attendu « {expected.name} »)", "reconstruisez le PDF (make pdf) ; l'ancien "
+                "fichier ne sera pas publié", path=other))
+    if not expected.exists():
         findings.emit(app, findings.make(
             app, CHECK, "pdf-missing",
             f"PDF introuvable ({findings.relative_source(app, path=pdf_source(app))}) : le site ne "
