@@ -105,6 +105,12 @@ def html_page_context(app: Sphinx, pagename: str, templatename: str, context: di
     rel = release_of(app)
     if pagename not in _PAGE_SCRIPTS_KEPT_ON:
         context["script_files"] = []
+    # Stylesheets a page does not use are not sent: sphinx-design's (55 Ko) only where a card
+    # or grid is, Pygments' only where highlighted code is.
+    body = context.get("body", "")
+    needed = {"sphinx-design.min.css": "sd-" in body, "pygments.css": 'class="highlight' in body}
+    context["css_files"] = [css for css in context.get("css_files", [])
+                            if needed.get(str(getattr(css, "filename", css)).rsplit("/", 1)[-1], True)]
     meta = app.env.metadata.get(pagename, {}) if pagename in app.env.all_docs else {}
     context["guide_page"] = {"description": meta.get("description") or
                              app.env.metadata.get(app.config.root_doc, {}).get("description", "")}
