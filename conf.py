@@ -25,7 +25,7 @@ today_fmt = "%d/%m/%Y"
 extensions = ["myst_parser", "sphinx_design", "guide"]
 
 root_doc = "index"
-exclude_patterns = ["_build", "_data", "**/.*"]
+exclude_patterns = ["_build", "_data", "_fragments", "**/.*"]
 templates_path = [str(ROOT / "_templates")]
 html_static_path = [str(ROOT / "_static")]
 
