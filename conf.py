@@ -40,6 +40,8 @@ myst_substitutions = RELEASE.substitutions()
 
 # HTML: a small theme of our own on top of Sphinx's `basic` (see README, « Thème »).
 html_theme = "basic"
+html_use_index = False  # no general index page: the sidebar, the search and the glossary serve
+html_scaled_image_link = False  # a resized image is not a link to itself (and no file:// link in the PDF)
 html_title = project
 html_short_title = "Guide des achats numériques responsables"
 html_permalinks_icon = "#"

@@ -31,7 +31,8 @@ def soup(path: Path) -> BeautifulSoup:
 
 
 def source_pages() -> list[str]:
-    return sorted(p.relative_to(DOCS).with_suffix("").as_posix() for p in DOCS.rglob("*.md"))
+    return sorted(p.relative_to(DOCS).with_suffix("").as_posix() for p in DOCS.rglob("*.md")
+                  if not p.relative_to(DOCS).parts[0].startswith("_"))  # _fragments: included
 
 
 def test_every_page_is_built(guide_html):
@@ -64,8 +65,11 @@ def test_sidebar_order_is_the_original_one(guide_html):
     assert top == NAV_ORDER
     fiches = [a["href"] for a in
               soup(guide_html / "fiches-pratiques/bureautique.html").select("nav.sommaire li.toctree-l2 > a")]
-    assert [h.split("#")[0] for h in fiches] == [f"{f}.html" if f != "bureautique" else "#"
-                                                  for f in FICHES]
+    assert fiches == [f"{f}.html" if f != "bureautique" else "#" for f in FICHES]
+    labels = [a.get_text(strip=True) for a in
+              soup(guide_html / "index.html").select("nav.sommaire li.toctree-l1 > a")]
+    assert labels[:4] == ["Introduction", "La démarche vers un numérique responsable",
+                          "Les labels", "Fiches pratiques par segment d’achats"]
 
 
 def test_current_page_is_marked_in_the_sidebar(guide_html):
@@ -138,7 +142,7 @@ def test_search_index_is_french_and_stemmed(guide_html):
     raw = (guide_html / "searchindex.js").read_text(encoding="utf-8")
     index = json.loads(raw[raw.index("(") + 1: raw.rindex(")")])
     terms = index["terms"]
-    assert "reconditionn" in terms          # « reconditionnés » → French stem
+    assert "recondition" in terms           # « reconditionnés » → French stem
     assert "reconditionnés" not in terms
     options = (guide_html / "_static/documentation_options.js").read_text(encoding="utf-8")
     assert "LANGUAGE: 'fr'" in options
@@ -163,7 +167,9 @@ def test_every_term_resolves_to_the_glossary(guide_html):
 def test_abbreviations_are_marked(guide_html):
     page = soup(guide_html / "fiches-pratiques/bureautique.html")
     titles = {abbr.get_text(): abbr["title"] for abbr in page.select("abbr[title]")}
-    assert "DEEE" in "".join(titles) and all(titles.values())
+    assert {"AGEC", "CPV", "OIT", "CCTP"} <= set(titles) and all(titles.values())
+    glossary_links = [a for a in page.select("a.reference.internal") if "#term-" in a["href"]]
+    assert any("DEEE" in a["href"] or "deee" in a["href"] for a in glossary_links)
 
 
 def test_licence_footer_on_every_page(guide_html):

@@ -11,7 +11,9 @@ the site with its real size.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -130,10 +132,18 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
         tmp = target.with_suffix(".pdf.tmp")
         logger.info(f"WeasyPrint : {html_path.name} → {target.name}")
         # Reproducible: the PDF's dates come from the release metadata (meta dcterms in
-        # pdf.html), its identifier from the content, never from the clock.
-        HTML(string=html.decode("utf-8"), base_url=str(html_path)).write_pdf(
-            tmp, pdf_variant="pdf/ua-1", pdf_identifier=hashlib.md5(html).hexdigest().encode(),
-            optimize_images=True, presentational_hints=False)
+        # pdf.html), its identifier from the content, and the embedded font subsets' own
+        # timestamps (fontTools) from SOURCE_DATE_EPOCH, set to the release's last update.
+        epoch = str(int(dt.datetime.combine(rel.updated, dt.time(), dt.timezone.utc).timestamp()))
+        previous = os.environ.get("SOURCE_DATE_EPOCH")
+        os.environ["SOURCE_DATE_EPOCH"] = previous or epoch
+        try:
+            HTML(string=html.decode("utf-8"), base_url=str(html_path)).write_pdf(
+                tmp, pdf_variant="pdf/ua-1", pdf_identifier=hashlib.md5(html).hexdigest().encode(),
+                optimize_images=True, presentational_hints=False)
+        finally:
+            if previous is None:
+                os.environ.pop("SOURCE_DATE_EPOCH", None)
         tmp.replace(target)
         for old in Path(self.outdir).glob("*.pdf"):
             if old.name != target.name:

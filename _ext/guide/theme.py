@@ -80,15 +80,12 @@ def add_version_line(app: Sphinx, doctree: nodes.document, docname: str) -> None
         break
 
 
-_CURRENT = re.compile(r'<a class="reference internal current"( href="[^"]*")?')
-
-
 def _nav_html(app: Sphinx, pagename: str, context: dict) -> str:
     toctree = context.get("toctree")
     html = toctree(collapse=True, maxdepth=2, titles_only=True, includehidden=True) if toctree else ""
     # Mark the current page for assistive technologies (the toctree only gives a class).
-    html = re.sub(r'(<li class="toctree-l\d current"><a class="reference internal" href="#">)',
-                  lambda m: m.group(1).replace('href="#"', 'href="#" aria-current="page"'), html)
+    html = re.sub(r'<a class="current reference internal" href="#">',
+                  '<a class="current reference internal" href="#" aria-current="page">', html)
     root = app.builder.get_relative_uri(pagename, app.config.root_doc)
     home_current = ' aria-current="page"' if pagename == app.config.root_doc else ""
     head = f'<ul class="nav-home"><li><a href="{root or "#"}"{home_current}>Accueil du guide</a></li></ul>'
@@ -105,6 +102,10 @@ def html_page_context(app: Sphinx, pagename: str, templatename: str, context: di
     rel = release_of(app)
     if pagename not in _PAGE_SCRIPTS_KEPT_ON:
         context["script_files"] = []
+    # Wide tables scroll inside their own box on small screens: keyboard users must be able
+    # to reach and scroll them (WCAG 2.1.1, axe « scrollable-region-focusable »).
+    if "<table" in context.get("body", ""):
+        context["body"] = context["body"].replace('<table class="docutils', '<table tabindex="0" class="docutils')
     # Stylesheets a page does not use are not sent: sphinx-design's (55 Ko) only where a card
     # or grid is, Pygments' only where highlighted code is.
     body = context.get("body", "")
