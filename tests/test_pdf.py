@@ -4,7 +4,6 @@ links), accessible (tagged, language, title), small, reproducible, and linked wi
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup

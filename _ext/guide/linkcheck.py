@@ -218,7 +218,7 @@ class Checker:
                                                allow_redirects=False) as resp:
                         body = await resp.read() if method == "GET" else b""
                         code, headers = resp.status, resp.headers
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 if attempt < self.c.guide_linkcheck_retries:
                     attempt += 1
                     await asyncio.sleep(delay)

@@ -21,6 +21,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 from . import findings
+from .release import parse_date
 from .theme import release_of
 
 CHECK = "metadata"
@@ -80,7 +81,7 @@ def key_lines(front: str) -> dict[str, int]:
 def _today() -> dt.date:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
     return dt.date.today()
 
 
@@ -205,13 +206,6 @@ def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
         app.env.guide_lines[docname] = key_lines(front)
 
 
-def _as_date(value) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
 def check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
     """Rules that compare a page with the release, and the release with the CHANGELOG."""
     rel = release_of(app)
@@ -225,7 +219,7 @@ def check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
             findings.emit(app, findings.make(app, CHECK, code, message, fix, docname=docname,
                                              line=lines.get(key, 1)))
 
-        published, updated = _as_date(meta.get("date")), _as_date(meta.get("updated"))
+        published, updated = parse_date(meta.get("date")), parse_date(meta.get("updated"))
         if published and updated and updated < published:
             emit("updated-before-date", f"mise à jour ({updated}) antérieure à la publication "
                  f"({published})", "corrigez « updated » : il ne peut précéder « date »", "updated")

@@ -16,20 +16,11 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective, SphinxRole
 
-from .release import date_fr
+from .release import date_fr, parse_date
 
 
 class news_list(nodes.General, nodes.Element):
     """Placeholder replaced by the list of posts once every page has been read."""
-
-
-def _as_date(value) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None
 
 
 def posts(env: BuildEnvironment) -> list[tuple[dt.date, str, dict]]:
@@ -38,7 +29,7 @@ def posts(env: BuildEnvironment) -> list[tuple[dt.date, str, dict]]:
     for docname in env.found_docs:
         meta = env.metadata.get(docname, {})
         if meta.get("type") == "news":
-            day = _as_date(meta.get("date"))
+            day = parse_date(meta.get("date"))
             if day is not None:
                 found.append((day, docname, meta))
     return sorted(found, key=lambda p: (p[0], p[1]), reverse=True)
@@ -76,7 +67,7 @@ def render_news(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     meta = env.metadata.get(docname, {})
     # A post: date under the title, front matter link at the end.
     if meta.get("type") == "news":
-        day = _as_date(meta.get("date"))
+        day = parse_date(meta.get("date"))
         section = next(iter(doctree.findall(nodes.section)), None)
         if section is not None and day is not None:
             title = section.next_node(nodes.title)

@@ -134,7 +134,7 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
         # Reproducible: the PDF's dates come from the release metadata (meta dcterms in
         # pdf.html), its identifier from the content, and the embedded font subsets' own
         # timestamps (fontTools) from SOURCE_DATE_EPOCH, set to the release's last update.
-        epoch = str(int(dt.datetime.combine(rel.updated, dt.time(), dt.timezone.utc).timestamp()))
+        epoch = str(int(dt.datetime.combine(rel.updated, dt.time(), dt.UTC).timestamp()))
         previous = os.environ.get("SOURCE_DATE_EPOCH")
         os.environ["SOURCE_DATE_EPOCH"] = previous or epoch
         try:

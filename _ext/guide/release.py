@@ -26,6 +26,18 @@ LICENCES = {
 }
 
 
+def parse_date(value) -> dt.date | None:
+    """A front-matter date (a date object, or an ISO string as MyST stores it), else None."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
 class ReleaseError(ValueError):
     """The release table is missing or malformed (message in French, names the file)."""
 
@@ -83,15 +95,11 @@ class Release:
 
 
 def _as_date(value, key: str, source: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
+    day = parse_date(value)
+    if day is None:
         raise ReleaseError(f"{source}: [tool.guide.release] {key} = {value!r} n'est pas une date "
-                           "AAAA-MM-JJ ; écrivez par exemple 2021-04-29") from None
+                           "AAAA-MM-JJ ; écrivez par exemple 2021-04-29")
+    return day
 
 
 def load_release(path: Path | str) -> Release:

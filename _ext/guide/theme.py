@@ -15,7 +15,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 
-from .release import LICENCES, Release, date_fr, load_release
+from .release import LICENCES, Release, date_fr, load_release, parse_date
 
 # Scripts Sphinx and sphinx-design add to every page; only the search page needs any of them.
 _PAGE_SCRIPTS_KEPT_ON = {"search"}
@@ -35,16 +35,8 @@ def page_dates(app: Sphinx, docname: str) -> tuple[dt.date | None, dt.date | Non
     (those are reported by the metadata check, not here)."""
     meta = app.env.metadata.get(docname, {})
 
-    def as_date(value):
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            return None
-
-    published = as_date(meta.get("date")) if "date" in meta else None
-    updated = as_date(meta.get("updated")) if "updated" in meta else None
+    published = parse_date(meta.get("date")) if "date" in meta else None
+    updated = parse_date(meta.get("updated")) if "updated" in meta else None
     return published, updated or published
 
 
