@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
-import json
 import os
 import pstats
 import shutil
