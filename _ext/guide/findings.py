@@ -14,6 +14,7 @@ A finding is a small immutable record: check, severity, file, line, message (Fre
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -57,8 +58,13 @@ def relative_source(app: Sphinx, docname: str | None = None, path: str | Path | 
         path = app.env.doc2path(docname)
     if path is None:
         return ""
+    return _relative(str(path), str(app.confdir))
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative(path: str, root: str) -> str:
     try:
-        return Path(path).resolve().relative_to(Path(app.confdir).resolve()).as_posix()
+        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
     except ValueError:
         return Path(path).as_posix()
 

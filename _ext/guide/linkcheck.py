@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 CONFIG = {
     # name: (default, types, description)
-    "guide_linkcheck_workers": (32, (int,), "requêtes simultanées au plus, tous hôtes confondus"),
+    "guide_linkcheck_workers": (128, (int,), "requêtes simultanées au plus, tous hôtes confondus (comme lychee)"),
     "guide_linkcheck_per_host": (6, (int,), "requêtes simultanées au plus vers un même hôte"),
     "guide_linkcheck_host_interval": (0.02, (int, float), "délai minimal (s) entre deux requêtes vers un même hôte"),
     "guide_linkcheck_timeout": (15.0, (int, float), "délai (s) d'une requête"),
