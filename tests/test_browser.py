@@ -214,7 +214,7 @@ def test_search_by_keyboard_finds_pages(site, browser):
 def test_responsive_cards_and_no_horizontal_scroll(site, browser):
     base, html_dir = site
     REPORTS.mkdir(parents=True, exist_ok=True)
-    xs = {}
+    xs, folded = {}, {}
     for width in (375, 1280):
         page = browser.new_page(viewport={"width": width, "height": 900})
         page.goto(f"{base}/index.html")
@@ -222,8 +222,15 @@ def test_responsive_cards_and_no_horizontal_scroll(site, browser):
         xs[width] = [round(b["x"]) for b in boxes]
         page.screenshot(path=str(REPORTS / f"accueil-{width}.png"), full_page=True)
         page.goto(f"{base}/fiches-pratiques/impression.html")
+        folded[width] = page.evaluate("!document.querySelector('.sommaire details').open")
+        if width == 375:  # the folded summary still opens from the keyboard
+            page.focus(".sommaire summary")
+            page.keyboard.press("Enter")
+            assert page.evaluate("document.querySelector('.sommaire details').open")
+            page.keyboard.press("Enter")
         page.screenshot(path=str(REPORTS / f"fiche-impression-{width}.png"), full_page=False)
         page.close()
+    assert folded == {375: True, 1280: False}           # the summary is folded on a phone only
     assert len(set(xs[375])) == 1                       # one column on a phone
     assert len(set(xs[1280][:3])) == 3 and xs[1280][:3] == xs[1280][3:]  # three per row
     page = browser.new_page(viewport={"width": 320, "height": 700})

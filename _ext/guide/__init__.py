@@ -1,4 +1,4 @@
-"""Our Sphinx extension: the guide's theme glue, news, and checks (links, licence, metadata, PDF).
+"""Our Sphinx extension: the guide's theme glue, news, French typography, and checks (links, licence, metadata, PDF).
 
 Like sphinx-design's extension.py, setup() only composes one setup_* per concern.
 """
@@ -15,8 +15,12 @@ from .metadata import setup_metadata
 from .news import setup_news
 from .pdf import setup_pdf
 from .theme import setup_theme
+from .typography import setup_typography
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+# Bump when what the extension stores in the environment or puts in the doctrees changes:
+# Sphinx then re-reads every page instead of reusing stale doctrees.
+ENV_VERSION = 3
 
 
 def setup(app: Sphinx) -> dict:
@@ -25,9 +29,11 @@ def setup(app: Sphinx) -> dict:
     setup_findings(app)
     setup_theme(app)
     setup_news(app)
+    setup_typography(app)
     setup_metadata(app)
     setup_licence(app)
     setup_links(app)
     setup_linkcheck(app)
     setup_pdf(app)
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": __version__, "env_version": ENV_VERSION,
+            "parallel_read_safe": True, "parallel_write_safe": True}

@@ -108,6 +108,9 @@ def html_page_context(app: Sphinx, pagename: str, templatename: str, context: di
     context["guide_page"] = {"description": meta.get("description") or
                              app.env.metadata.get(app.config.root_doc, {}).get("description", "")}
     context["guide_nav"] = _nav_html(app, pagename, context)
+    # The <title> as plain text: Jinja's striptags would fold French no-break spaces.
+    if pagename in app.env.longtitles:
+        context["guide_title_text"] = app.env.longtitles[pagename].astext()
     # Breadcrumbs: guide home › parents › current page (not a link).
     crumbs = []
     if pagename != app.config.root_doc:
