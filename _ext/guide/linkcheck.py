@@ -218,19 +218,14 @@ class Checker:
                                                allow_redirects=False) as resp:
                         body = await resp.read() if method == "GET" else b""
                         code, headers = resp.status, resp.headers
-            except TimeoutError:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 if attempt < self.c.guide_linkcheck_retries:
                     attempt += 1
                     await asyncio.sleep(delay)
                     delay *= 2
                     continue
-                return None, {}, b"", f"pas de réponse en {self.c.guide_linkcheck_timeout:g} s"
-            except aiohttp.ClientError as exc:
-                if attempt < self.c.guide_linkcheck_retries:
-                    attempt += 1
-                    await asyncio.sleep(delay)
-                    delay *= 2
-                    continue
+                if isinstance(exc, TimeoutError):
+                    return None, {}, b"", f"pas de réponse en {self.c.guide_linkcheck_timeout:g} s"
                 return None, {}, b"", f"connexion impossible ({type(exc).__name__})"
             if code in (429, 503) and attempt < self.c.guide_linkcheck_retries + 3:
                 wait = parse_retry_after(headers.get("Retry-After"))
