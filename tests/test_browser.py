@@ -157,6 +157,9 @@ def test_template_share_of_the_dom_is_small(browser, rootdir, tmp_path):
     hidden = page.evaluate("""() => [...document.querySelectorAll('nav, ul, li')]
         .filter(e => getComputedStyle(e).display === 'none').length""")
     page.close()
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    (REPORTS / "gabarit.json").write_text(json.dumps({"template_dom": dom, "hidden": hidden}) + "\n",
+                                          encoding="utf-8")
     assert dom <= 200, dom
     assert hidden == 0  # no hidden duplicate of the navigation
 
