@@ -12,13 +12,20 @@ SPHINX     := $(BIN)/sphinx-build -c . $(SPHINXOPTS)
 STAMP      := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
-.PHONY: all html pdf check linkcheck live dist test clean distclean venv browser help
+.PHONY: all html pdf check linkcheck live dist test clean distclean venv system browser help
 
 help:
 	@echo "make all|html|pdf|check|linkcheck|live|dist|test|clean"
 
+# WeasyPrint renders with the system's Pango and the PDF is set in DejaVu Sans: both come with
+# Debian's base image; installed through apt only where they are missing.
+system:
+	@{ ldconfig -p | grep -q 'libpangoft2-1.0.so.0' && fc-list | grep -q 'DejaVuSans.ttf'; } || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	   libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig >/dev/null)
+
 # A project-local virtual environment, (re)built when pyproject.toml changes.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml | system
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip>=25.1"
 	$(BIN)/python -m pip install -q --group test --group live
