@@ -183,7 +183,7 @@ def main() -> None:
             out = Path(tmp) / f"s{scenario}"
             rows = []
 
-            def run(label, cmd, outdir=None):
+            def run(label, cmd, outdir=None, rows=rows, scenario=scenario):
                 farm.reset()
                 seconds = timed(cmd)
                 rows.append((label, seconds, phase(outdir) if outdir else None, farm.requests,
@@ -205,7 +205,7 @@ def main() -> None:
     print(f"\n{a.urls} URL, {a.hosts} hôtes, latence {a.latency * 1000:.0f} ms")
     for scenario, rows in tables.items():
         by = {r[0]: r for r in rows}
-        cold, warm = by["guidelinks, cache froid"], by["guidelinks, cache chaud"]
+        cold = by["guidelinks, cache froid"]
         print(f"\nScénario {scenario} : {SCENARIOS[scenario]}\n")
         print("| Exécution | Durée totale (s) | Phase de vérification (s) | Requêtes | "
               "Max. simultané par hôte | Rapport |")

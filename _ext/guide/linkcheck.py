@@ -72,7 +72,7 @@ def validate_config(app: Sphinx, config) -> None:
                        subtype="config")
         setattr(config, name, default)
 
-    for name, (default, types, _) in CONFIG.items():
+    for name, (_default, types, _) in CONFIG.items():
         value = getattr(config, name)
         if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
             bad(name, f"attendu {' ou '.join(t.__name__ for t in types)}")

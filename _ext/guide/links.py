@@ -224,7 +224,7 @@ def check_internal(app: Sphinx, env: BuildEnvironment) -> None:
         if docname not in docs:
             continue
 
-        def report(link: Link, code: str, message: str, fix: str) -> None:
+        def report(link: Link, code: str, message: str, fix: str, docname: str = docname) -> None:
             findings.emit(app, findings.make(app, CHECK, code, message, fix, docname=docname,
                                              line=link.line or None))
 

@@ -215,7 +215,7 @@ def check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
         meta = env.metadata.get(docname, {})
         lines = lines_of.get(docname, {})
 
-        def emit(code, message, fix, key):
+        def emit(code, message, fix, key, docname=docname, lines=lines):
             findings.emit(app, findings.make(app, CHECK, code, message, fix, docname=docname,
                                              line=lines.get(key, 1)))
 
