@@ -1,4 +1,5 @@
-"""Our Sphinx extension: the guide's theme glue, news, French typography, and checks (links, licence, metadata, PDF).
+"""Our Sphinx extension: the guide's theme glue, news, French typography, and checks (links,
+licence, metadata, PDF).
 
 Like sphinx-design's extension.py, setup() only composes one setup_* per concern.
 """

@@ -50,7 +50,8 @@ def _skipped(node: nodes.Node) -> bool:
 
 
 class FrenchSpaces(SphinxTransform):
-    """Runs after MyST's smart quotes have turned "…" into « … »."""
+    """Runs on every page once it is parsed (writers type the « » themselves: MyST's smart
+    quotes give English quotes)."""
 
     default_priority = 760
 
