@@ -13,6 +13,7 @@ from guide.typography import NBSP, NNBSP, french_spaces
     ("a ; b ! c", f"a{NNBSP}; b{NNBSP}! c"),
     ("suivants :", f"suivants{NBSP}:"),
     ("« citation »", f"«{NBSP}citation{NBSP}»"),
+    ("“usage”", f"«{NBSP}usage{NBSP}»"),
     ("4,5 % et 20 €", f"4,5{NNBSP}% et 20{NNBSP}€"),
     # nothing is added where the writer typed no space, and addresses stay as they are
     ("Quoi?", "Quoi?"),
@@ -31,6 +32,7 @@ def test_typography_in_the_built_page_but_not_in_code(app):
     assert f"<h1>Pourquoi des espaces{NNBSP}?" in html
     assert f"Parce que{NBSP}: le point-virgule{NNBSP}; l’exclamation{NNBSP}!" in html
     assert f"«{NBSP}guillemets{NBSP}»" in html
+    assert f"centrées «{NBSP}usage{NBSP}»{NNBSP};" in html   # typed "…", made French
     assert f"4,5{NNBSP}% et 20{NNBSP}€" in html
     assert f"</strong>{NBSP}: puis" in html                # a space at the start of a text node
     assert 'href="https://example.org/?q=1"' in html and "Quoi?" in html

@@ -5,7 +5,8 @@ as LaTeX's babel-french does, so that a line never starts with « ; », « ? » 
 figure never leaves its unit behind:
 
 - before ; ! ? : a narrow no-break space (U+202F); before : a no-break space (U+00A0);
-- inside « guillemets » : a no-break space after « and before » ;
+- inside « guillemets » : a no-break space after « and before » ; the English quotes that
+  MyST's smart quotes make of "…" become « … »;
 - between a number and % or € : a narrow no-break space.
 
 Only spaces the writer typed are changed (nothing is added: « Quoi? » stays as typed, and
@@ -23,6 +24,9 @@ from sphinx.transforms import SphinxTransform
 NNBSP, NBSP = "\u202f", "\u00a0"
 
 _RULES = [
+    # MyST's smart quotes turn "…" into English quotes: French text wants « … ».
+    (re.compile(r"“[ \u00a0\u202f]*"), "«" + NBSP),
+    (re.compile(r"[ \u00a0\u202f]*”"), NBSP + "»"),
     (re.compile(r"[ \u00a0\u202f]+(?=[;!?])"), NNBSP),
     (re.compile(r"[ \u00a0\u202f]+(?=:(?:\s|$))"), NBSP),
     (re.compile(r"(?<=«)[ \u00a0\u202f]+"), NBSP),
@@ -50,8 +54,7 @@ def _skipped(node: nodes.Node) -> bool:
 
 
 class FrenchSpaces(SphinxTransform):
-    """Runs on every page once it is parsed (writers type the « » themselves: MyST's smart
-    quotes give English quotes)."""
+    """Runs on every page once it is parsed."""
 
     default_priority = 760
 
