@@ -189,6 +189,20 @@ def test_linkify_links_urls_but_not_file_names(app):
     assert 'href="http://www.example.org"' not in html
 
 
+def test_no_myst_syntax_leaks_into_the_pages(guide_html):
+    """Markup MyST does not parse (in an {abbr} title, say) would reach readers as is."""
+    leak = re.compile(r"\]\{lang=|\{(?:term|abbr|doc|ref|download)\}`|^:::|\{\{ ?\w+ ?\}\}", re.M)
+    offenders = []
+    for path in guide_html.rglob("*.html"):
+        page = soup(path)
+        for tag in page.select("script, style"):
+            tag.decompose()
+        texts = [page.get_text("\n")] + [v for t in page.find_all(True) for k, v in t.attrs.items()
+                                          if isinstance(v, str) and k in ("title", "alt", "aria-label")]
+        offenders += [(path.name, m.group(0)) for text in texts for m in leak.finditer(text)]
+    assert not offenders
+
+
 def test_no_placeholder_left_in_the_sources():
     bad = re.compile(r"à compléter|à rédiger|lorem ipsum|TODO|TBD", re.IGNORECASE)
     offenders = [str(p) for p in DOCS.rglob("*.md") if bad.search(p.read_text(encoding="utf-8"))]
