@@ -116,6 +116,21 @@ def test_licence_mention_and_page_numbers_on_every_page_after_the_cover(reader):
         assert f"{number} / {total}" in text, number
 
 
+def test_no_blank_page(reader):
+    """Besides its running header and footer, every page carries text of its own (a page break
+    before a chapter that follows another page break would leave an empty page)."""
+    total = len(reader.pages)
+    chapter_titles = {title for title, _ in chapters(reader)}
+    thin = []
+    for number, page in enumerate(reader.pages, start=1):
+        lines = [line for line in page.extract_text().splitlines()
+                 if RELEASE.licence_name not in line and f"{number} / {total}" not in line
+                 and not line.upper().startswith("GUIDE DES ACHATS") and line.strip() not in chapter_titles]
+        if len(WORD.findall(" ".join(lines))) < 3:
+            thin.append(number)
+    assert not thin, f"pages vides : {thin}"
+
+
 def test_internal_links_resolve_inside_the_document(reader):
     dests = reader.named_destinations
     internal = 0
