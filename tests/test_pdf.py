@@ -121,14 +121,14 @@ def test_no_blank_page(reader):
     before a chapter that follows another page break would leave an empty page)."""
     total = len(reader.pages)
     chapter_titles = {title for title, _ in chapters(reader)}
-    thin = []
+    blank = []
     for number, page in enumerate(reader.pages, start=1):
         lines = [line for line in page.extract_text().splitlines()
                  if RELEASE.licence_name not in line and f"{number} / {total}" not in line
                  and not line.upper().startswith("GUIDE DES ACHATS") and line.strip() not in chapter_titles]
         if len(WORD.findall(" ".join(lines))) < 3:
-            thin.append(number)
-    assert not thin, f"pages vides : {thin}"
+            blank.append(number)
+    assert not blank, f"pages vides : {blank}"
 
 
 def test_internal_links_resolve_inside_the_document(reader):
