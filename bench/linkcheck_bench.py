@@ -164,6 +164,16 @@ def phase(outdir: str) -> float | None:
         return None
 
 
+def measure(farm: Farm, scenario: str, label: str, cmd: list[str], outdir: str | None) -> tuple:
+    """(label, seconds, our check phase, requests, max in flight per host) of one run."""
+    farm.reset()
+    seconds = timed(cmd)
+    per_host = max(farm.max_active.values() or [0])
+    print(f"[{scenario}] {label}: {seconds:.2f} s, {farm.requests} requêtes, "
+          f"max simultané par hôte {per_host}", file=sys.stderr)
+    return label, seconds, phase(outdir) if outdir else None, farm.requests, per_host
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--hosts", type=int, default=15)
@@ -181,26 +191,17 @@ def main() -> None:
             farm.fixed_429 = scenario == "1"
             farm.limited = {f"127.0.0.1:{p}" for p in farm.ports[:3]} if scenario == "2" else set()
             out = Path(tmp) / f"s{scenario}"
-            rows = []
-
-            def run(label, cmd, outdir=None, rows=rows, scenario=scenario):
-                farm.reset()
-                seconds = timed(cmd)
-                rows.append((label, seconds, phase(outdir) if outdir else None, farm.requests,
-                             max(farm.max_active.values() or [0])))
-                print(f"[{scenario}] {label}: {seconds:.2f} s, {farm.requests} requêtes, "
-                      f"max simultané par hôte {rows[-1][4]}", file=sys.stderr)
-
-            run("Sphinx linkcheck (défaut, 5 workers)",
-                [py, "-m", "sphinx", "-q", "-b", "linkcheck", str(src), f"{out}/sphinx5"])
-            run("Sphinx linkcheck (linkcheck_workers = 32)",
-                [py, "-m", "sphinx", "-q", "-b", "linkcheck", "-D", "linkcheck_workers=32", str(src),
-                 f"{out}/sphinx32"])
-            run("guidelinks, cache froid",
-                [py, "-m", "sphinx", "-q", "-b", "guidelinks", str(src), f"{out}/ours"], f"{out}/ours")
-            run("guidelinks, cache chaud",
-                [py, "-m", "sphinx", "-q", "-b", "guidelinks", str(src), f"{out}/ours"], f"{out}/ours")
-            tables[scenario] = rows
+            sphinx = [py, "-m", "sphinx", "-q", "-b"]
+            ours = [*sphinx, "guidelinks", str(src), f"{out}/ours"]
+            runs = [
+                ("Sphinx linkcheck (défaut, 5 workers)",
+                 [*sphinx, "linkcheck", str(src), f"{out}/sphinx5"], None),
+                ("Sphinx linkcheck (linkcheck_workers = 32)",
+                 [*sphinx, "linkcheck", "-D", "linkcheck_workers=32", str(src), f"{out}/sphinx32"], None),
+                ("guidelinks, cache froid", ours, f"{out}/ours"),
+                ("guidelinks, cache chaud", ours, f"{out}/ours"),   # same output dir: the cache
+            ]
+            tables[scenario] = [measure(farm, scenario, *run) for run in runs]
     checks, total = internal_overhead()
     print(f"\n{a.urls} URL, {a.hosts} hôtes, latence {a.latency * 1000:.0f} ms")
     for scenario, rows in tables.items():

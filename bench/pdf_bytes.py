@@ -23,6 +23,9 @@ from pypdf.generic import IndirectObject, StreamObject
 
 ROOT = Path(__file__).resolve().parents[1]
 PDF_DIR = ROOT / "_build" / "pdf"
+sys.path.insert(0, str(ROOT / "_ext"))
+
+from guide.release import load_release  # noqa: E402 - the extension's own name for the file
 
 
 def kind_of(obj, contents: set[int], num: int) -> str:
@@ -75,10 +78,9 @@ def n(value: int) -> str:
 
 
 def main() -> None:
-    pdfs = [p for p in PDF_DIR.glob("*.pdf")]
-    if not pdfs:
-        sys.exit("Aucun PDF dans _build/pdf : lancez d'abord `make pdf`.")
-    pdf = pdfs[0]
+    pdf = PDF_DIR / load_release(ROOT / "pyproject.toml").pdf_name
+    if not pdf.exists():
+        sys.exit(f"{pdf.relative_to(ROOT)} manque : lancez d'abord `make pdf`.")
     sizes, pages = breakdown(pdf)
     total = pdf.stat().st_size
     print(f"{pdf.name} : {n(total)} octets, {pages} pages\n")
