@@ -10,9 +10,11 @@ SPHINXOPTS ?= -j auto
 BIN        := $(VENV)/bin
 SPHINX     := $(BIN)/sphinx-build -c . $(SPHINXOPTS)
 STAMP      := $(VENV)/.installed
+NPM_STAMP  := node_modules/.installed
+SETUP      := $(STAMP) $(NPM_STAMP)
 
 .DEFAULT_GOAL := all
-.PHONY: all html pdf check linkcheck live dist test clean distclean venv system browser help
+.PHONY: all html pdf check linkcheck live dist test clean distclean venv system node browser help
 
 help:
 	@echo "make all|html|pdf|check|linkcheck|live|dist|test|clean"
@@ -32,13 +34,22 @@ $(STAMP): pyproject.toml | system
 	touch $@
 venv: $(STAMP)
 
+# The State's design system (DSFR, npm package @gouvfr/dsfr, pinned in package.json and
+# package-lock.json): its stylesheets, icons and the Marianne font, in node_modules/.
+# .dsfr.yml records the acceptance of its terms of use, which its install script checks.
+node:
+	@command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null)
+$(NPM_STAMP): package.json package-lock.json .dsfr.yml | node
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 all: pdf html
 
-html: $(STAMP)
+html: $(SETUP)
 	$(SPHINX) -b html docs $(BUILDDIR)/html
 
 # The whole guide as one tagged PDF (WeasyPrint, driven by our Sphinx builder `guidepdf`).
-pdf: $(STAMP)
+pdf: $(SETUP)
 	$(SPHINX) -b guidepdf docs $(BUILDDIR)/pdf
 
 # The strict build CI runs: every check, warnings are errors, reports in $(BUILDDIR)/html/_reports.
@@ -46,10 +57,10 @@ check: pdf
 	$(SPHINX) -W --keep-going -n -b html docs $(BUILDDIR)/html
 
 # External links, on demand (needs the network). FORCE=1 ignores the cache.
-linkcheck: $(STAMP)
+linkcheck: $(SETUP)
 	$(SPHINX) -b guidelinks $(if $(FORCE),-D guide_linkcheck_refresh=1) docs $(BUILDDIR)/linkcheck
 
-live: $(STAMP)
+live: $(SETUP)
 	$(BIN)/sphinx-autobuild -c . --port 8000 --watch _ext --watch _static --watch _templates \
 	  --re-ignore '(_build|\.venv)/' docs $(BUILDDIR)/live
 
@@ -64,11 +75,11 @@ dist: all
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-test: $(STAMP) browser
+test: $(SETUP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(BUILDDIR)
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules
