@@ -70,11 +70,16 @@ def rows(table: Tag) -> tuple[list[str], list[list[Tag]]]:
 
 
 def cell_items(cell: Tag) -> list[str]:
-    """The entries of a table cell: its list items, or its paragraphs, or its text."""
+    """The entries of a table cell: its list items, or its paragraphs, or its lines."""
     items = cell.find_all("li")
     if not items:
         items = cell.find_all("p") or [cell]
-    return [words(i.get_text(" ")) for i in items if words(i.get_text(" "))]
+    lines = []
+    for item in items:
+        for br in item.find_all("br"):
+            br.replace_with("\n")
+        lines += [words(line) for line in item.get_text(" ").split("\n")]
+    return [line for line in lines if line]
 
 
 # --- the PDF ----------------------------------------------------------------------------------
@@ -131,26 +136,28 @@ def test_page_states_its_facts(entry, guide_html, pdf_text):
 
 @pytest.mark.parametrize("doc", FACTS["decree_lines"][0]["pages"])
 def test_decree_table_has_one_row_per_decree_line(doc, guide_html):
+    """One row per line of the decree's table: its products, each with its CPV code, then the
+    line's two percentages (which apply to the line as a whole)."""
     spec = FACTS["decree_lines"][0]
     (table,) = tables(guide_html, doc, spec["caption"])
-    _, body = rows(table)
-    got = [(re.findall(r"\d{8}-\d", words(r[0].get_text(" "))), cell_items(r[1]),
-            [words(c.get_text(" ")) for c in r[2:]]) for r in body]
-    want = [(line["codes"], [words(p) for p in line["products"]], line["percent"])
+    head, body = rows(table)
+    assert head == [words(h) for h in spec["header"]], f"{doc} : colonnes {head}"
+    got = [([tuple(re.match(r"(\d{8}-\d) (.*)", item).groups()) if re.match(r"\d{8}-\d ", item)
+             else ("?", item) for item in cell_items(r[0])], [words(c.get_text(" ")) for c in r[1:]])
+           for r in body]
+    want = [(list(zip(line["codes"], map(words, line["products"]))), line["percent"])
             for line in spec["line"]]
-    assert got == want, (f"{doc} : le tableau du décret doit reprendre ses lignes, codes CPV "
-                         f"regroupés comme dans le décret")
+    assert got == want, (f"{doc} : le tableau du décret doit reprendre ses lignes, chaque produit "
+                         f"avec son code CPV, les pourcentages une fois par ligne")
 
 
 def test_decree_table_lines_in_the_pdf(pdf_text):
     spec = FACTS["decree_lines"][0]
     for line in spec["line"]:
-        codes = skeleton("".join(line["codes"]))
-        products = skeleton("".join(line["products"]))
-        spots = occurrences(pdf_text, codes)
-        assert len(spots) >= len(spec["pages"]), f"PDF : codes {line['codes']} pas groupés sur une ligne"
-        assert all(in_order(pdf_text, [products, *line["percent"]], s, 200) for s in spots), \
-            f"PDF : ligne {line['codes']} sans ses produits ou ses pourcentages"
+        row = skeleton("".join(c + p for c, p in zip(line["codes"], line["products"])) +
+                       "".join(line["percent"]))
+        assert len(occurrences(pdf_text, row)) >= len(spec["pages"]), \
+            f"PDF : la ligne {line['codes']} du décret n'est pas une ligne du tableau"
 
 
 # --- the P2I units of work: every level of every row ---------------------------------------
