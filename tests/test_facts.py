@@ -257,9 +257,11 @@ def test_one_name_per_fiche(guide_html):
         wrong = set()
         for path in guide_html.rglob("*.html"):
             soup = _soup(path)
-            main_lists = [path.name == "index.html" and soup.find("main")]
-            for a in soup.select("nav a[href], main a.sd-stretched-link[href]") + \
-                    [a for m in main_lists if m for a in m.select("li a[href]")]:
+            # menus everywhere; on the index pages (cards, lists of fiches), every link
+            links = soup.select("nav a[href]")
+            if path.name == "index.html" and soup.find("main"):
+                links += soup.find("main").select("a[href]")
+            for a in links:
                 href = a["href"].split("#")
                 if href[0] and (path.parent / href[0]).resolve() == target and len(href) == 1:
                     text = re.sub(r"^(Précédent|Suivant)\s*", "", words(a.get_text(" ")))
