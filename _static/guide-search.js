@@ -48,14 +48,16 @@ const GuideSearch = (() => {
     waiting.delete(key);
   };
 
-  /** Hits of one term: exact, or else of every indexed word it begins (3 letters or more). */
+  /** Hits of one term: exact, or else of every indexed word it begins (3 letters or more),
+      which live in its file or, when the index was split further, in the files it begins. */
   const hitsOf = async (term) => {
     const key = keyOf(term);
-    if (key === null) return [];
-    const shard = await load(key);
+    const shard = key === null ? {} : await load(key);
     if (shard[term]) return shard[term];
     if (term.length < 3) return [];
-    return Object.keys(shard).filter((t) => t.startsWith(term)).flatMap((t) => shard[t]);
+    const deeper = [...shardKeys].filter((k) => k.length > fold(term).length && k.startsWith(fold(term)));
+    const shards = [shard, ...await Promise.all(deeper.slice(0, 4).map(load))];
+    return shards.flatMap((sh) => Object.keys(sh).filter((t) => t.startsWith(term)).flatMap((t) => sh[t]));
   };
 
   /** Pages holding every term: [page, best hit, score], best first. */

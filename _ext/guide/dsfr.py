@@ -368,9 +368,11 @@ def build_stylesheet(dist: Path, modules: list[str], fonts: list[str], usage: Us
         copied |= ctx.copied
     css = _prune_keyframes(_prune_variables("".join(parts), usage.variables))
     css = _share_data_urls(css + icon_properties(dist, list(icons)))
+    # The DSFR's own licence header, kept (REUSE-IgnoreStart)
     header = (f"/*! DSFR v{dsfr_version(dist)} | SPDX-License-Identifier: Etalab-2.0 | "
               "License-Filename: LICENSE.md | restricted use (see terms and conditions) — "
               f"modules : {', '.join(modules)} ; réduit aux règles employées par ce site */\n")
+    # (REUSE-IgnoreEnd)
     return '@charset "UTF-8";\n' + header + css + "\n", copied
 
 

@@ -159,7 +159,7 @@ def shard_keys(terms_bytes: dict[str, int], limit: int = SHARD_BYTES) -> list[st
             if len(folded) <= len(prefix):
                 continue
             longer.setdefault(folded[:len(prefix) + 1], {})[term] = size
-        if len(longer) < len(members) or not longer:
+        if sum(len(group) for group in longer.values()) < len(members):
             keys.append(prefix)  # terms as short as the prefix itself stay in its file
         for sub, sub_members in sorted(longer.items()):
             split(sub, sub_members)

@@ -88,13 +88,14 @@ def _menu_items(list_node: nodes.bullet_list) -> str:
         if ref is None:
             continue
         current = "current" in item["classes"]
-        here = current and ref.get("refuri") == "#"
+        href = ref.get("refuri") or "#"  # the current page's own entry has an empty address
+        here = current and href == "#"
         attrs = ' aria-current="page"' if here else (' aria-current="true"' if current else "")
         children = "".join(_menu_items(sub) for sub in item.children
                            if isinstance(sub, nodes.bullet_list))
         level = " ".join(c for c in item["classes"] if c.startswith("toctree-l"))
         items.append(f'<li class="fr-sidemenu__item {level}{" fr-sidemenu__item--active" if current else ""}">'
-                     f'<a class="fr-sidemenu__link" href="{html.escape(ref.get("refuri", "#"))}"{attrs}>'
+                     f'<a class="fr-sidemenu__link" href="{html.escape(href)}"{attrs}>'
                      f'{html.escape(ref.astext())}</a>'
                      + (f'<ul class="fr-sidemenu__list">{children}</ul>' if children else "")
                      + "</li>")
