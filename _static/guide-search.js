@@ -26,7 +26,9 @@ const GuideSearch = (() => {
   const termOf = (word) => {
     word = word.toLowerCase();
     if (word.length < 2 || stopwords.has(word)) return null;
-    return /^\d+$/.test(word) ? word : stemmer.stemWord(word);
+    if (/^\d+$/.test(word)) return word;
+    const stem = stemmer.stemWord(word);   // as the index: « toner » stays « toner », not « ton »
+    return stem && !stopwords.has(stem) ? stem : word;
   };
 
   const load = (key) => new Promise((resolve) => {

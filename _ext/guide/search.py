@@ -17,12 +17,15 @@ the first two letters of each term so that a query loads only what it needs:
 `_static/guide-search.js` stems the query, loads one file per query word (prefixes of a word
 share its file), keeps the pages holding every word (one result per page: the glossary is one
 hit, pointing at its entry) and renders them with the `<template>` of `_templates/search.html`.
-The index is built from the doctrees (never from the HTML), for every page at every build, so an
-incremental build is always complete.
+The index is built from the doctrees the site writes (never from the HTML), as Sphinx's own index
+is; the blocks of each page are kept in the doctree folder, so that an incremental build, which
+writes only the pages that changed, still indexes every page.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import re
 import shutil
@@ -56,11 +59,11 @@ class Block:
     """A unit of text of a page: a paragraph, a heading, a table cell, a glossary term…"""
     anchor: str          # id of its section or glossary entry ("" = top of the page)
     section: str         # title of that section or entry ("" at the top)
-    kind: str            # "title" (the page's), "heading" or "text"
+    kind: str            # "title" (the page's), "heading", "text" or "meta" (raw HTML)
     text: str
 
 
-_SKIP = (nodes.comment, nodes.raw, nodes.substitution_definition, nodes.system_message,
+_SKIP = (nodes.comment, nodes.substitution_definition, nodes.system_message,
          nodes.target, nodes.image, addnodes.toctree, nodes.Invisible)
 _BLOCKS = (nodes.paragraph, nodes.literal_block, nodes.line, nodes.rubric, nodes.caption,
            nodes.doctest_block, nodes.math_block)
@@ -77,6 +80,14 @@ def page_blocks(doctree: nodes.document) -> list[Block]:
     def walk(node: nodes.Node, anchor: str, section: str, depth: int) -> None:
         if isinstance(node, _SKIP) or (isinstance(node, nodes.Element)
                                        and "no-search" in node.get("classes", ())):
+            return
+        if isinstance(node, nodes.raw):
+            # raw HTML (the version line, the download card…): searched as Sphinx does, tags
+            # stripped, but never shown as the start of an excerpt
+            if "html" in node.get("format", "").split():
+                text = " ".join(re.sub(r"<[^<]+?>", " ", node.astext()).split())
+                if text:
+                    blocks.append(Block(anchor, section, "meta", text))
             return
         if isinstance(node, nodes.section):
             title = node.next_node(nodes.title)
@@ -126,8 +137,9 @@ class Terms:
                 self._cache[word] = None
             elif word.isdigit():
                 self._cache[word] = word
-            else:
-                self._cache[word] = self.lang.stem(word).lower() or word
+            else:  # as Sphinx's index: a stem that is a stop word (« toner » → « ton ») is not one
+                stem = self.lang.stem(word).lower()
+                self._cache[word] = word if not stem or stem in self.lang.stopwords else stem
         return self._cache[word]
 
     def positions(self, text: str):
@@ -196,6 +208,17 @@ def excerpt(text: str, pos: int | None) -> str:
     return ("… " if start else "") + text[start:end].strip() + (" …" if end < len(text) else "")
 
 
+def _following(blocks: list[Block], start: int, anchor: str, wanted: int) -> str:
+    """Text of the blocks from `start` on, in the same section, up to `wanted` characters."""
+    out: list[str] = []
+    for block in blocks[start:]:
+        if wanted <= 0 or block.anchor != anchor or block.kind != "text":
+            break
+        out.append(block.text)
+        wanted -= len(block.text) + 1
+    return " ".join(out)
+
+
 def page_entries(blocks: list[Block], terms: Terms) -> dict[str, tuple[str, str, int, str]]:
     """term → (anchor, section title, score, excerpt) for one page."""
     found: dict[str, dict] = {}
@@ -208,7 +231,7 @@ def page_entries(blocks: list[Block], terms: Terms) -> dict[str, tuple[str, str,
                 entry["title"] = True
             elif block.kind == "heading" and entry["heading"] is None:
                 entry["heading"] = index
-            if entry["first"] is None and block.kind == "text":
+            if entry["first"] is None and block.kind in ("text", "meta"):
                 entry["first"] = (index, pos)
     intro = next((b.text for b in blocks if b.kind == "text" and not b.anchor), "")
     out = {}
@@ -219,14 +242,17 @@ def page_entries(blocks: list[Block], terms: Terms) -> dict[str, tuple[str, str,
             score += SCORE_TITLE
         elif entry["heading"] is not None:
             head = blocks[entry["heading"]]
-            follow = next((b.text for b in blocks[entry["heading"] + 1:]
-                           if b.kind == "text" and b.anchor == head.anchor), "")
+            follow = _following(blocks, entry["heading"] + 1, head.anchor, EXCERPT)
             anchor, section = head.anchor, head.section
             text = excerpt(f"{head.text} — {follow}" if follow else head.text, 0)
             score += SCORE_HEADING
         elif entry["first"] is not None:
-            block = blocks[entry["first"][0]]
-            anchor, section, text = block.anchor, block.section, excerpt(block.text, entry["first"][1])
+            index, pos = entry["first"]
+            block = blocks[index]
+            # a short block (a list item, a table cell, a box title) goes on with what follows it
+            more = _following(blocks, index + 1, block.anchor, pos + EXCERPT - BEFORE - len(block.text))
+            anchor, section = block.anchor, block.section
+            text = excerpt(f"{block.text} {more}" if more else block.text, pos)
         else:
             continue
         out[term] = (anchor, section, score, text)
@@ -268,11 +294,64 @@ def search_pages(app: Sphinx) -> list[str]:
     return sorted(app.env.found_docs)
 
 
+CACHE = "guide-search-blocks.json"   # in the doctree folder: the blocks of every page
+
+
+def collect_blocks(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """The page's blocks, from the doctree the site writes (cross-references resolved, the news
+    list and the cards filled in), as Sphinx's own index reads it."""
+    if _site_builder(app):
+        app._guide_blocks = getattr(app, "_guide_blocks", None) or {}  # noqa: SLF001
+        app._guide_blocks[docname] = page_blocks(doctree)
+
+
+def _cache_version() -> str:
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # new code: new blocks
+
+
+def _outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """Without a valid cache of blocks (first build, new code), every page is written again, so
+    that every page is indexed from the doctree the site writes."""
+    if not _site_builder(app):
+        return []
+    try:
+        data = json.loads((Path(app.doctreedir) / CACHE).read_text(encoding="utf-8"))
+        if data.get("version") == _cache_version():
+            return []
+    except (OSError, ValueError, AttributeError):
+        pass
+    return sorted(env.found_docs)
+
+
+def _all_blocks(app: Sphinx) -> dict[str, list[Block]]:
+    """Blocks of every page: this build's, and the previous builds' for the pages not written
+    again (an incremental build writes only what changed); kept in the doctree folder."""
+    cache = Path(app.doctreedir) / CACHE
+    version = _cache_version()
+    try:
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        stored = {d: [Block(*b) for b in blocks] for d, blocks in data["pages"].items()} \
+            if data.get("version") == version else {}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        stored = {}
+    stored.update(getattr(app, "_guide_blocks", None) or {})
+    found = search_pages(app)
+    for docname in found:
+        if docname not in stored:  # not written by this build and no cache: its stored doctree
+            stored[docname] = page_blocks(app.env.get_doctree(docname))
+    stored = {d: stored[d] for d in found}
+    pages = {d: [list(dataclasses.astuple(b)) for b in blocks] for d, blocks in stored.items()}
+    cache.write_text(json.dumps({"version": version, "pages": pages}, ensure_ascii=False),
+                     encoding="utf-8")
+    return stored
+
+
 def _index(app: Sphinx) -> dict[str, dict[str, list]]:
     """The index of this build, computed once (the search page lists its files)."""
     shards = getattr(app, "_guide_search_index", None)
     if shards is None:
-        pages = [(d, page_blocks(app.env.get_doctree(d))) for d in search_pages(app)]
+        blocks = _all_blocks(app)
+        pages = [(d, blocks[d]) for d in search_pages(app)]
         shards = app._guide_search_index = build_index(pages, Terms())  # noqa: SLF001
     return shards
 
@@ -281,7 +360,7 @@ def write_index(app: Sphinx, exception) -> None:
     if exception is not None or not _site_builder(app) or not app.builder.search:
         return
     shards = _index(app)
-    app._guide_search_index = None  # noqa: SLF001 - the next build (sphinx-autobuild) starts afresh
+    app._guide_search_index = app._guide_blocks = None  # noqa: SLF001 - the next build starts afresh
     out = Path(app.outdir) / OUT_DIR
     if out.exists():
         shutil.rmtree(out)
@@ -310,5 +389,7 @@ def _page_context(app: Sphinx, pagename, templatename, context, doctree) -> None
 
 
 def setup_search(app: Sphinx) -> None:
+    app.connect("doctree-resolved", collect_blocks, priority=900)
+    app.connect("env-get-outdated", _outdated)
     app.connect("html-page-context", _page_context)
     app.connect("build-finished", write_index, priority=450)

@@ -209,7 +209,7 @@ def render_sitemap(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             node.parent.remove(node)
             continue
         env, root = app.env, app.config.root_doc
-        out = nodes.bullet_list(classes=["guide-sitemap"])
+        out = nodes.bullet_list(classes=["guide-sitemap", "no-search"])  # titles only: not searched
 
         def item(page: str) -> nodes.list_item:
             entry, para = nodes.list_item(), nodes.paragraph()
