@@ -135,3 +135,32 @@ def test_pruning_never_loses_a_class_the_site_uses(guide_html):
     assert sorted(p.name for p in (guide_html / "_static" / "dsfr" / "fonts").iterdir()) == \
         ["Marianne-Bold.woff2", "Marianne-Regular.woff2"]
     assert shipped.startswith('@charset "UTF-8";\n/*! DSFR v1.')
+
+
+@pytest.mark.parametrize(("selector", "expected"), [
+    ("a:hover", "a"),
+    (".fr-btn:focus-visible::after", ".fr-btn"),
+    (".fr-card:not(:focus-within) .fr-card__title", ".fr-card .fr-card__title"),
+    (":is(a:hover, .fr-x) > p", ":is(a,.fr-x) > p"),
+    ("li:not(:first-child)::before", "li:not(:first-child)"),
+    ("::placeholder", "*"),
+])
+def test_skeleton_keeps_structure_and_drops_state(selector, expected):
+    assert dsfr.skeleton(tinycss2.parse_component_value_list(selector)) == expected
+
+
+def test_second_pass_keeps_selectors_some_element_matches(tmp_path):
+    dist = tmp_path / "dist"
+    (dist / "core").mkdir(parents=True)
+    (dist / "core" / "core.main.min.css").write_text(
+        ".fr-table>table{a:1}.fr-table .fr-table__content table{a:2}.fr-btn:hover{a:3}"
+        ".fr-tag{a:4}.fr-card .fr-tag,.fr-callout .fr-tag{a:5}", encoding="utf-8")
+    page = ('<div class="fr-table"><div class="fr-table__content"><table></table></div></div>'
+            '<a class="fr-btn">x</a><div class="fr-card"></div><div class="fr-callout"></div>'
+            '<template><p class="fr-tag">résultat</p></template>')
+    css, _ = dsfr.build_stylesheet(dist, ["core"], [], usage_of(page), tmp_path, pages=[page])
+    assert ".fr-table>table" not in css                      # classes present, structure absent
+    assert ".fr-table .fr-table__content table{a:2}" in css
+    assert ".fr-btn:hover{a:3}" in css                        # states are the reader's: kept
+    assert ".fr-tag{a:4}" in css                              # in a <template>: still used
+    assert "{a:5}" not in css                                  # no tag inside a card or callout

@@ -351,9 +351,114 @@ def icon_properties(dist: Path, icons: list[str]) -> str:
     return ":root{" + ";".join(decls) + "}" if decls else ""
 
 
+# -- second pass: the structure of the pages -------------------------------------------------------
+#: pseudo-classes that say where an element is, not what state it is in
+_STRUCTURAL = {"not", "is", "where", "has", "matches", "nth-child", "nth-last-child", "nth-of-type",
+               "nth-last-of-type", "first-child", "last-child", "only-child", "first-of-type",
+               "last-of-type", "only-of-type", "root", "lang", "dir"}
+
+
+def skeleton(tokens) -> str:
+    """A selector without what depends on the reader (:hover, :focus, :checked…) or on content
+    the stylesheet makes (::before, ::after…): the part written pages can match."""
+    out, i, toks = [], 0, list(tokens)
+    while i < len(toks):
+        tok = toks[i]
+        if tok.type == "literal" and tok.value == ":":
+            nxt = toks[i + 1] if i + 1 < len(toks) else None
+            if nxt is not None and nxt.type == "literal" and nxt.value == ":":   # ::pseudo-element
+                i += 3
+                continue
+            if nxt is not None and nxt.type == "ident":
+                if nxt.lower_value in _STRUCTURAL:
+                    out.append(":" + nxt.serialize())
+                i += 2
+                continue
+            if nxt is not None and nxt.type == "function":
+                if nxt.lower_name in _STRUCTURAL:
+                    if nxt.lower_name in ("not", "is", "where", "has", "matches"):
+                        inner = ",".join(filter(None, (skeleton(alt).strip()
+                                                       for alt in _split_commas(nxt.arguments))))
+                        if inner and inner != "*":
+                            out.append(f":{nxt.name}({inner})")
+                    else:
+                        out.append(":" + nxt.serialize())
+                i += 2
+                continue
+        out.append(tok.serialize())
+        i += 1
+    return "".join(out).strip() or "*"
+
+
+def _prune_structure(css: str, pages: list[str]) -> str:
+    """Drop the selectors that match no element of any page (structure included: `.a > .b`,
+    `.a + .b`), state and pseudo-elements set aside; a selector the matcher cannot read stays."""
+    import cssselect2
+    import tinyhtml5
+
+    matcher = cssselect2.Matcher()
+    rules = tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=True)
+    selectors: list[list] = []   # per qualified rule: [selector tokens, used?]…
+    kept_anyway: set[tuple[int, int]] = set()
+
+    def register(rule_list):
+        for rule in rule_list:
+            if rule.type == "qualified-rule":
+                number = len(selectors)
+                parts = _split_commas(rule.prelude)
+                selectors.append(parts)
+                for index, part in enumerate(parts):
+                    try:
+                        for compiled in cssselect2.compile_selector_list(skeleton(part)):
+                            matcher.add_selector(compiled, (number, index))
+                    except Exception:  # noqa: BLE001 - a selector cssselect2 cannot read: keep it
+                        kept_anyway.add((number, index))
+            elif rule.type == "at-rule" and rule.content is not None and \
+                    rule.lower_at_keyword in ("media", "supports", "layer", "container"):
+                register(tinycss2.parse_rule_list(rule.content, skip_whitespace=True, skip_comments=True))
+
+    register(rules)
+    used = set(kept_anyway)
+    for page in pages:
+        root = cssselect2.ElementWrapper.from_html_root(tinyhtml5.parse(page))
+        for element in root.iter_subtree():
+            for match in matcher.match(element):
+                used.add(match[3])
+        # <template> content (the search results) is a fragment of its own: match it too
+        for template in root.etree_element.iter("{http://www.w3.org/1999/xhtml}template"):
+            for child in template:
+                for element in cssselect2.ElementWrapper.from_html_root(child).iter_subtree():
+                    for match in matcher.match(element):
+                        used.add(match[3])
+
+    counter = iter(range(len(selectors)))
+
+    def rebuild(rule_list) -> list[str]:
+        out = []
+        for rule in rule_list:
+            if rule.type == "qualified-rule":
+                number = next(counter)
+                kept = [part for index, part in enumerate(selectors[number]) if (number, index) in used]
+                if kept:
+                    out.append(",".join(_serialize(p) for p in kept) + "{" + _serialize(rule.content) + "}")
+            elif rule.type == "at-rule" and rule.content is not None and \
+                    rule.lower_at_keyword in ("media", "supports", "layer", "container"):
+                inner = rebuild(tinycss2.parse_rule_list(rule.content, skip_whitespace=True,
+                                                         skip_comments=True))
+                if inner:
+                    out.append(f"@{rule.at_keyword} {_serialize(rule.prelude)}{{{''.join(inner)}}}")
+            else:
+                out.append(_serialize([rule]))
+        return out
+
+    return "".join(rebuild(rules))
+
+
 def build_stylesheet(dist: Path, modules: list[str], fonts: list[str], usage: Usage,
-                     out_dir: Path, icons: list[str] = ()) -> tuple[str, set[str]]:
-    """The pruned DSFR stylesheet (text) and the names of the font files copied to out_dir."""
+                     out_dir: Path, icons: list[str] = (), pages: list[str] | None = None,
+                     ) -> tuple[str, set[str]]:
+    """The pruned DSFR stylesheet (text) and the names of the font files copied to out_dir.
+    With `pages` (their HTML), a second pass keeps only the selectors some element matches."""
     parts = []
     copied: set[str] = set()
     for module in modules:
@@ -366,7 +471,10 @@ def build_stylesheet(dist: Path, modules: list[str], fonts: list[str], usage: Us
                                           skip_comments=True)
         parts.extend(_rules(rules, ctx))
         copied |= ctx.copied
-    css = _prune_keyframes(_prune_variables("".join(parts), usage.variables))
+    css = "".join(parts)
+    if pages is not None:
+        css = _prune_structure(css, pages)
+    css = _prune_keyframes(_prune_variables(css, usage.variables))
     css = _share_data_urls(css + icon_properties(dist, list(icons)))
     # The DSFR's own licence header, kept (REUSE-IgnoreStart)
     header = (f"/*! DSFR v{dsfr_version(dist)} | SPDX-License-Identifier: Etalab-2.0 | "
@@ -416,13 +524,16 @@ def write_stylesheet(app: Sphinx, exception) -> None:
             (static / name).write_text(minify_css(source.read_text(encoding="utf-8")),
                                        encoding="utf-8")
     own_css = [p for p in static.glob("*.css")]
-    usage = page_usage(sorted(outdir.rglob("*.html")), own_css)
+    html_files = sorted(outdir.rglob("*.html"))
+    usage = page_usage(html_files, own_css)
+    pages = [p.read_text(encoding="utf-8") for p in html_files]
     dist = dsfr_dist(app)
     modules, fonts = list(app.config.guide_dsfr_modules), list(app.config.guide_dsfr_fonts)
     icons = list(app.config.guide_dsfr_icons)
     code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a new pruning rule → rebuild
-    key = hashlib.sha256(json.dumps([usage.key(), modules, fonts, icons, dsfr_version(dist), code])
-                         .encode()).hexdigest()
+    structure = hashlib.sha256("".join(pages).encode()).hexdigest()  # any change in a page
+    key = hashlib.sha256(json.dumps([usage.key(), structure, modules, fonts, icons,
+                                     dsfr_version(dist), code]).encode()).hexdigest()
     out_dir = static / OUT_DIR
     stamp = Path(app.doctreedir) / "guide-dsfr.key"
     if (out_dir / CSS_NAME).exists() and stamp.exists() and stamp.read_text() == key:
@@ -430,7 +541,7 @@ def write_stylesheet(app: Sphinx, exception) -> None:
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
-    css, copied = build_stylesheet(dist, modules, fonts, usage, out_dir, icons)
+    css, copied = build_stylesheet(dist, modules, fonts, usage, out_dir, icons, pages)
     (out_dir / CSS_NAME).write_text(css, encoding="utf-8")
     stamp.write_text(key)
     logger.info("DSFR %s : %s (%d Ko), polices : %s", dsfr_version(dist),
