@@ -58,6 +58,47 @@ def pages_of(html_dir: Path) -> list[str]:
     return sorted(p.relative_to(html_dir).as_posix() for p in html_dir.rglob("*.html"))
 
 
+H1_BREAKS = """() => {
+    // Where the page title goes to a new line inside a word, and what ends the line there.
+    const h1 = document.querySelector('main h1'), out = [];
+    const walker = document.createTreeWalker(h1, NodeFilter.SHOW_TEXT);
+    const chars = [];
+    for (let n = walker.nextNode(); n; n = walker.nextNode())
+        for (let i = 0; i < n.data.length; i++) chars.push([n, i]);
+    let lastTop = null, prev = '';
+    for (const [n, i] of chars) {
+        const ch = n.data[i], r = document.createRange();
+        r.setStart(n, i); r.setEnd(n, i + 1);
+        // (after a soft hyphen's break, the next letter also reports the hyphen's box on the
+        // line before: its own glyph is the last box)
+        const rect = [...r.getClientRects()].filter(x => x.width > 0).pop();
+        if (!rect) { prev = ch; continue; }
+        if (lastTop !== null && rect.top > lastTop + 4 && !/\\s/.test(prev) && !/\\s/.test(ch)
+            && !['\\u00ad', '-', '/', '’', "'"].includes(prev))
+            out.push(prev + '|' + ch);
+        lastTop = rect.top; prev = ch;
+    }
+    return out; }"""
+
+
+@pytest.fixture(scope="module")
+def phone(site, browser) -> dict:
+    """Every page once at 320 px (the narrowest phone): what the phone tests look at."""
+    base, html_dir = site
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 320, "height": 700})
+    facts = {}
+    for path in pages_of(html_dir):
+        page.goto(f"{base}/{path}")
+        facts[path] = {"scroll_width": page.evaluate("document.documentElement.scrollWidth"),
+                       "h1_permalinks": page.locator("h1 a.headerlink").count(),
+                       "h1_breaks": page.evaluate(H1_BREAKS)}
+        if path in ("index.html", "fiches-pratiques/hebergement.html"):
+            page.screenshot(path=str(REPORTS / f"{path.split('/')[-1][:-5]}-320.png"), full_page=False)
+    page.close()
+    return facts
+
+
 def measure(browser, url: str, width: int = 1280) -> dict:
     """Load a page in a fresh context (empty cache) and measure what it costs."""
     context = browser.new_context(viewport={"width": width, "height": 900})
@@ -100,7 +141,7 @@ def test_axe_finds_no_wcag_a_aa_violation_on_any_page(site, browser):
     problems = {}
     context = browser.new_context()
     page = context.new_page()
-    for path in pages_of(html_dir):
+    for path in pages_of(html_dir) + ["search.html?q=DEEE"]:  # and search results on screen
         page.goto(f"{base}/{path}", wait_until="networkidle")
         results = axe.run(page, options=WCAG)
         violations = results.response["violations"]
@@ -217,7 +258,7 @@ def test_search_by_keyboard_finds_pages(site, browser):
     page.close()
 
 
-def test_responsive_cards_and_no_horizontal_scroll(site, browser):
+def test_responsive_cards_and_no_horizontal_scroll(site, browser, phone):
     base, html_dir = site
     REPORTS.mkdir(parents=True, exist_ok=True)
     xs, folded = {}, {}
@@ -242,13 +283,8 @@ def test_responsive_cards_and_no_horizontal_scroll(site, browser):
     assert folded == {375: True, 1280: False}           # the summary is folded on a phone only
     assert len(set(xs[375])) == 1                       # one column on a phone
     assert len(set(xs[1280][:3])) == 3 and xs[1280][:3] == xs[1280][3:]  # three per row
-    page = browser.new_page(viewport={"width": 320, "height": 700})
-    for path in pages_of(html_dir):
-        page.goto(f"{base}/{path}")
-        assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
-        if path in ("index.html", "fiches-pratiques/hebergement.html"):
-            page.screenshot(path=str(REPORTS / f"{path.split('/')[-1][:-5]}-320.png"), full_page=False)
-    page.close()
+    wide = {path: f["scroll_width"] for path, f in phone.items() if f["scroll_width"] > 320}
+    assert not wide, wide                               # no horizontal scroll at 320 px
 
 
 def test_print_stylesheet_hides_navigation_and_shows_urls(site, browser):
@@ -341,38 +377,11 @@ def test_search_page_crumbs_and_terms_stemmed_as_the_index(site, browser):
 
 # -- Phones and keyboard -------------------------------------------------------------------------
 
-def test_h1_breaks_only_at_hyphens_on_a_phone(site, browser):
+def test_h1_breaks_only_at_hyphens_on_a_phone(phone):
     """At 320 px a long French word of a page title breaks where French hyphenation allows,
     with a hyphen, never in the middle of a syllable; no invisible « # » line under it."""
-    base, html_dir = site
-    page = browser.new_page(viewport={"width": 320, "height": 700})
-    bad = {}
-    for path in pages_of(html_dir):
-        page.goto(f"{base}/{path}")
-        assert page.locator("h1 a.headerlink").count() == 0, path
-        breaks = page.evaluate("""() => {
-            const h1 = document.querySelector('main h1'), out = [];
-            const walker = document.createTreeWalker(h1, NodeFilter.SHOW_TEXT);
-            const chars = [];
-            for (let n = walker.nextNode(); n; n = walker.nextNode())
-                for (let i = 0; i < n.data.length; i++) chars.push([n, i]);
-            let lastTop = null, prev = '';
-            for (const [n, i] of chars) {
-                const ch = n.data[i], r = document.createRange();
-                r.setStart(n, i); r.setEnd(n, i + 1);
-                // (after a soft hyphen's break, the next letter also reports the hyphen's box on
-                // the line before: its own glyph is the last box)
-                const rect = [...r.getClientRects()].filter(x => x.width > 0).pop();
-                if (!rect) { prev = ch; continue; }
-                if (lastTop !== null && rect.top > lastTop + 4 && !/\\s/.test(prev) && !/\\s/.test(ch)
-                    && !['\\u00ad', '-', '/', '’', "'"].includes(prev))
-                    out.push(prev + '|' + ch);
-                lastTop = rect.top; prev = ch;
-            }
-            return out; }""")
-        if breaks:
-            bad[path] = breaks
-    page.close()
+    assert not {path for path, f in phone.items() if f["h1_permalinks"]}
+    bad = {path: f["h1_breaks"] for path, f in phone.items() if f["h1_breaks"]}
     assert not bad, bad
 
 
