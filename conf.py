@@ -54,6 +54,7 @@ html_sidebars = {"**": []}
 html_baseurl = "https://ecoresponsable.numerique.gouv.fr/publications/guide-pratique-achats-numeriques-responsables/"
 html_favicon = str(ROOT / "_static" / "favicon.svg")
 html_style = ["guide.css"]
+guide_dsfr_dist = str(ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist")  # the DSFR (npm, package.json)
 html_theme_options = {"nosidebar": True}
 
 

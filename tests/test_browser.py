@@ -1,6 +1,7 @@
 """The site in a real browser (Debian's Chromium driven by Playwright): accessibility (axe-core
 and what axe cannot see), eco-design budget with EcoIndex, responsive layout and print styles.
-Writes the per-page budget table and screenshots to _build/reports/."""
+Writes the per-page budget table and screenshots (landing page, a fiche, the glossary, a search,
+at 375 and 1 280 px; two pages and a table at 320 px) to _build/reports/."""
 
 from __future__ import annotations
 
@@ -57,6 +58,47 @@ def pages_of(html_dir: Path) -> list[str]:
     return sorted(p.relative_to(html_dir).as_posix() for p in html_dir.rglob("*.html"))
 
 
+H1_BREAKS = """() => {
+    // Where the page title goes to a new line inside a word, and what ends the line there.
+    const h1 = document.querySelector('main h1'), out = [];
+    const walker = document.createTreeWalker(h1, NodeFilter.SHOW_TEXT);
+    const chars = [];
+    for (let n = walker.nextNode(); n; n = walker.nextNode())
+        for (let i = 0; i < n.data.length; i++) chars.push([n, i]);
+    let lastTop = null, prev = '';
+    for (const [n, i] of chars) {
+        const ch = n.data[i], r = document.createRange();
+        r.setStart(n, i); r.setEnd(n, i + 1);
+        // (after a soft hyphen's break, the next letter also reports the hyphen's box on the
+        // line before: its own glyph is the last box)
+        const rect = [...r.getClientRects()].filter(x => x.width > 0).pop();
+        if (!rect) { prev = ch; continue; }
+        if (lastTop !== null && rect.top > lastTop + 4 && !/\\s/.test(prev) && !/\\s/.test(ch)
+            && !['\\u00ad', '-', '/', '’', "'"].includes(prev))
+            out.push(prev + '|' + ch);
+        lastTop = rect.top; prev = ch;
+    }
+    return out; }"""
+
+
+@pytest.fixture(scope="module")
+def phone(site, browser) -> dict:
+    """Every page once at 320 px (the narrowest phone): what the phone tests look at."""
+    base, html_dir = site
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 320, "height": 700})
+    facts = {}
+    for path in pages_of(html_dir):
+        page.goto(f"{base}/{path}")
+        facts[path] = {"scroll_width": page.evaluate("document.documentElement.scrollWidth"),
+                       "h1_permalinks": page.locator("h1 a.headerlink").count(),
+                       "h1_breaks": page.evaluate(H1_BREAKS)}
+        if path in ("index.html", "fiches-pratiques/hebergement.html"):
+            page.screenshot(path=str(REPORTS / f"{path.split('/')[-1][:-5]}-320.png"), full_page=False)
+    page.close()
+    return facts
+
+
 def measure(browser, url: str, width: int = 1280) -> dict:
     """Load a page in a fresh context (empty cache) and measure what it costs."""
     context = browser.new_context(viewport={"width": width, "height": 900})
@@ -99,7 +141,7 @@ def test_axe_finds_no_wcag_a_aa_violation_on_any_page(site, browser):
     problems = {}
     context = browser.new_context()
     page = context.new_page()
-    for path in pages_of(html_dir):
+    for path in pages_of(html_dir) + ["search.html?q=DEEE"]:  # and search results on screen
         page.goto(f"{base}/{path}", wait_until="networkidle")
         results = axe.run(page, options=WCAG)
         violations = results.response["violations"]
@@ -171,8 +213,9 @@ def test_keyboard_skip_link_focus_titles_and_headings(site, browser):
     for path in pages_of(html_dir):
         page.goto(f"{base}/{path}")
         page.keyboard.press("Tab")
-        first = page.evaluate("() => [document.activeElement.className, document.activeElement.getAttribute('href')]")
-        assert first == ["skip-link", "#contenu"], (path, first)
+        first = page.evaluate("""() => [document.activeElement.closest('.fr-skiplinks') !== null,
+                                         document.activeElement.getAttribute('href')]""")
+        assert first == [True, "#contenu"], (path, first)  # the DSFR's skip links, « Contenu » first
         outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
         assert outline != "none", path  # visible focus
         titles[path] = page.title()
@@ -192,8 +235,9 @@ def test_landing_cards_reachable_by_keyboard_with_a_name(site, browser):
     reached = []
     for _ in range(80):
         page.keyboard.press("Tab")
-        info = page.evaluate("() => { const a = document.activeElement; return [a.className, a.getAttribute('href'), a.textContent.trim()] }")
-        if "sd-stretched-link" in (info[0] or "") and info not in reached:
+        info = page.evaluate("""() => { const a = document.activeElement;
+            return [a.closest('.guide-grid .fr-card__title') !== null, a.getAttribute('href'), a.textContent.trim()] }""")
+        if info[0] and info not in reached:
             reached.append(info)
     page.close()
     assert [r[1] for r in reached] == [f"fiches-pratiques/{f}.html" for f in
@@ -214,33 +258,33 @@ def test_search_by_keyboard_finds_pages(site, browser):
     page.close()
 
 
-def test_responsive_cards_and_no_horizontal_scroll(site, browser):
+def test_responsive_cards_and_no_horizontal_scroll(site, browser, phone):
     base, html_dir = site
     REPORTS.mkdir(parents=True, exist_ok=True)
     xs, folded = {}, {}
     for width in (375, 1280):
         page = browser.new_page(viewport={"width": width, "height": 900})
         page.goto(f"{base}/index.html")
-        boxes = [page.locator(".sd-card").nth(i).bounding_box() for i in range(6)]
+        boxes = [page.locator(".guide-grid .fr-card").nth(i).bounding_box() for i in range(6)]
         xs[width] = [round(b["x"]) for b in boxes]
         page.screenshot(path=str(REPORTS / f"accueil-{width}.png"), full_page=True)
         page.goto(f"{base}/fiches-pratiques/impression.html")
-        folded[width] = page.evaluate("!document.querySelector('.sommaire details').open")
+        folded[width] = page.evaluate("!document.querySelector('#sommaire details').open")
         if width == 375:  # the folded summary still opens from the keyboard
-            page.focus(".sommaire summary")
+            page.focus("#sommaire summary")
             page.keyboard.press("Enter")
-            assert page.evaluate("document.querySelector('.sommaire details').open")
+            assert page.evaluate("document.querySelector('#sommaire details').open")
             page.keyboard.press("Enter")
         page.screenshot(path=str(REPORTS / f"fiche-impression-{width}.png"), full_page=False)
+        for shot, path in (("glossaire", "glossaire.html"), ("recherche", "search.html?q=reconditionné")):
+            page.goto(f"{base}/{path}", wait_until="networkidle")
+            page.screenshot(path=str(REPORTS / f"{shot}-{width}.png"), full_page=False)
         page.close()
     assert folded == {375: True, 1280: False}           # the summary is folded on a phone only
     assert len(set(xs[375])) == 1                       # one column on a phone
     assert len(set(xs[1280][:3])) == 3 and xs[1280][:3] == xs[1280][3:]  # three per row
-    page = browser.new_page(viewport={"width": 320, "height": 700})
-    for path in pages_of(html_dir):
-        page.goto(f"{base}/{path}")
-        assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
-    page.close()
+    wide = {path: f["scroll_width"] for path, f in phone.items() if f["scroll_width"] > 320}
+    assert not wide, wide                               # no horizontal scroll at 320 px
 
 
 def test_print_stylesheet_hides_navigation_and_shows_urls(site, browser):
@@ -249,8 +293,180 @@ def test_print_stylesheet_hides_navigation_and_shows_urls(site, browser):
     page.goto(f"{base}/fiches-pratiques/bureautique.html")
     page.emulate_media(media="print")
     assert page.evaluate("getComputedStyle(document.querySelector('nav.sommaire')).display") == "none"
-    assert page.evaluate("getComputedStyle(document.querySelector('form.search')).display") == "none"
+    assert page.evaluate("getComputedStyle(document.querySelector('header form[role=search]')).display") == "none"
     after = page.evaluate("""() => { const a = document.querySelector('main a.reference.external[href^="http"]');
         return getComputedStyle(a, '::after').content; }""")
     assert "http" in after
+    page.close()
+
+
+# -- Search --------------------------------------------------------------------------------------
+
+#: query → pages it must find (and the glossary, when the word is one of its entries)
+SEARCHES = {
+    "reconditionné": ["demarche-numerique-responsable/alternative-achat.html", "glossaire.html",
+                      "fiches-pratiques/reseaux.html"],
+    "cloud": ["fiches-pratiques/hebergement.html"],
+    "DEEE": ["demarche-numerique-responsable/fin-de-vie.html", "glossaire.html",
+             "fiches-pratiques/bureautique.html"],
+    "80 PLUS": ["labels/produits.html"],
+}
+
+
+def run_search(browser, base: str, query: str) -> dict:
+    """A reader's query, from an empty cache: what it costs, what it shows, what it logs."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    responses, problems = [], []
+    page.on("response", lambda r: responses.append(r))
+    page.on("console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    page.goto(f"{base}/search.html?q={query}", wait_until="networkidle")
+    try:  # the status line says when the search is over
+        page.wait_for_function("""() => { const s = document.getElementById('search-status');
+            return s && s.textContent && !/en cours/.test(s.textContent) }""", timeout=10_000)
+    except Exception:  # noqa: BLE001 - no status: the assertions below say what is wrong
+        pass
+    results = page.evaluate("""() => [...document.querySelectorAll('#search-results > li')].map(li => ({
+        href: li.querySelector('a').getAttribute('href'),
+        excerpt: (li.querySelector('.search-result__excerpt') || {textContent: ''}).textContent,
+        marks: [...li.querySelectorAll('.search-result__excerpt mark, a mark')].map(m => m.textContent)}))""")
+    size = sum(len(r.body()) for r in responses if r.status == 200)
+    status = page.evaluate("(document.getElementById('search-status') || {}).textContent || ''")
+    context.close()
+    return {"requests": len(responses), "bytes": size, "problems": problems, "results": results,
+            "status": status}
+
+
+@pytest.mark.parametrize("query", sorted(SEARCHES))
+def test_search_finds_the_pages_with_excerpts_within_budget(site, browser, query):
+    base, _ = site
+    found = run_search(browser, base, query)
+    assert not found["problems"], found["problems"]                 # a clean console
+    assert found["requests"] <= 15, found["requests"]               # the page budget…
+    assert found["bytes"] <= 300_000, found["bytes"]                # …and the heaviest page's
+    pages = [r["href"].split("#")[0] for r in found["results"]]
+    assert len(pages) == len(set(pages)), pages                     # one hit per page
+    for expected in SEARCHES[query]:
+        assert expected in pages, (query, expected, pages)
+    words = {w.lower() for w in query.split()}
+    for result in found["results"]:
+        assert len(result["excerpt"]) > 40 or " — " in result["excerpt"], result  # not a bare title
+        marked = {m.lower() for m in result["marks"]}
+        # the query in context: its words (or their inflections) marked in the excerpt or title
+        assert any(any(m.startswith(w[:5]) for w in words) for m in marked), result
+    assert f"« {query} »" in found["status"]
+
+
+def test_search_page_crumbs_and_terms_stemmed_as_the_index(site, browser):
+    """The browser turns words into terms exactly as the build did (same Snowball stemmer,
+    same stop words): otherwise a query would miss pages."""
+    from guide.search import Terms
+    base, html_dir = site
+    page = browser.new_page()
+    page.goto(f"{base}/search.html")
+    crumbs = page.evaluate("[...document.querySelectorAll('.fr-breadcrumb li')].map(li => li.textContent.trim())")
+    assert crumbs == ["Accueil du guide", "Rechercher"]
+    words = ["reconditionnés", "Imprimantes", "écoconception", "DEEE", "80", "les", "cloud",
+             "obsolescence", "matériels", "d", "réemployés", "Déchets", "fournisseurs", "toner", "elles"]
+    terms = Terms()
+    in_browser = page.evaluate("ws => ws.map(w => GuideSearch.termOf(w))", words)
+    assert in_browser == [terms.term(w) for w in words]
+    page.close()
+
+
+# -- Phones and keyboard -------------------------------------------------------------------------
+
+def test_h1_breaks_only_at_hyphens_on_a_phone(phone):
+    """At 320 px a long French word of a page title breaks where French hyphenation allows,
+    with a hyphen, never in the middle of a syllable; no invisible « # » line under it."""
+    assert not {path for path, f in phone.items() if f["h1_permalinks"]}
+    bad = {path: f["h1_breaks"] for path, f in phone.items() if f["h1_breaks"]}
+    assert not bad, bad
+
+
+def test_table_captions_whole_and_scroll_boxes_tab_stops_only_when_they_scroll(site, browser):
+    base, html_dir = site
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    for width in (320, 1280):
+        page = browser.new_page(viewport={"width": width, "height": 800})
+        scrolling = still = 0
+        for path in ("fiches-pratiques/hebergement.html", "fiches-pratiques/impression.html",
+                     "labels/produits.html", "index.html"):
+            page.goto(f"{base}/{path}")
+            tables = page.evaluate("""() => [...document.querySelectorAll('main table')].map(t => {
+                const box = t.closest('.fr-table__container') || t;
+                const cap = document.getElementById(t.getAttribute('aria-labelledby')) || t.querySelector('caption');
+                const c = cap && cap.getBoundingClientRect();
+                return {scrolls: box.scrollWidth > box.clientWidth + 1, tabindex: box.getAttribute('tabindex'),
+                        role: box.getAttribute('role'), named: box.getAttribute('aria-labelledby') === (cap && cap.id),
+                        caption: cap ? cap.textContent : null, capRight: c && c.right, capClipped: cap && cap.scrollWidth > cap.clientWidth,
+                        marker: cap && getComputedStyle(cap, '::after').content,
+                        cellMargins: [...t.querySelectorAll('td > p:last-child')].map(p => getComputedStyle(p).marginBottom)} })""")
+            for t in tables:
+                if t["caption"] is not None:  # the caption: outside the box, whole, in the viewport
+                    assert t["capRight"] <= width and not t["capClipped"], (path, width, t["caption"])
+                if t["scrolls"]:
+                    scrolling += 1
+                    assert t["tabindex"] == "0" and t["role"] == "region" and t["named"], (path, width, t)
+                    assert "défiler" in t["marker"], (path, width, t)      # says that it scrolls
+                else:
+                    still += 1
+                    assert t["tabindex"] is None, (path, width, t)          # not a useless tab stop
+                assert set(t["cellMargins"]) <= {"0px"}, (path, t["cellMargins"])  # cells not top-heavy
+        if width == 320:
+            page.goto(f"{base}/fiches-pratiques/impression.html")
+            page.locator(".fr-table").first.screenshot(path=str(REPORTS / "tableau-320.png"))
+        page.close()
+        assert scrolling and still, (width, scrolling, still)
+
+
+def test_pdf_link_and_cover_are_one_tab_stop(site, browser):
+    base, _ = site
+    page = browser.new_page()
+    page.goto(f"{base}/index.html")
+    stops = page.evaluate("""() => [...document.querySelectorAll('main a[href], main [tabindex]')]
+        .filter(a => (a.getAttribute('href') || '').endsWith('.pdf')).length""")
+    page.close()
+    assert stops == 1
+
+
+def test_project_stylesheet_last_and_scripts_as_the_statement_says(site, browser):
+    """guide.css wins over the DSFR's and sphinx-design's stylesheets by order; pages load no
+    script file (the search page aside); the accessibility statement says what the inline
+    script does."""
+    base, html_dir = site
+    page = browser.new_page()
+    inline = False
+    for path in pages_of(html_dir):
+        page.goto(f"{base}/{path}")
+        sheets = page.evaluate("[...document.styleSheets].map(s => (s.href || '').split('/').pop().split('?')[0])")
+        assert sheets[-1] == "guide.css", (path, sheets)
+        assert sheets[0] == "dsfr.css", (path, sheets)
+        files = page.evaluate("[...document.scripts].filter(s => s.src).map(s => s.src.split('/').pop())")
+        assert files == ([] if path != "search.html" else ["language_data.js", "guide-search.js"]), (path, files)
+        inline = inline or page.evaluate("[...document.scripts].some(s => !s.src && s.type !== 'application/json')")
+    page.goto(f"{base}/accessibilite.html")
+    statement = page.text_content("main")
+    page.close()
+    assert inline
+    assert "seulement pour la recherche" not in statement
+    assert "replie" in statement and "tableaux" in statement
+
+
+def test_dsfr_identity_marianne_and_mandatory_links(site, browser):
+    base, html_dir = site
+    page = browser.new_page()
+    page.goto(f"{base}/fiches-pratiques/bureautique.html", wait_until="networkidle")
+    assert page.inner_text(".fr-header .fr-logo").split() == ["RÉPUBLIQUE", "FRANÇAISE"]  # <br>, upper case
+    assert page.text_content(".fr-header__service-title").strip() == "Numérique écoresponsable"
+    assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith("Marianne")
+    assert page.evaluate("document.fonts.check('700 16px Marianne') && document.fonts.check('400 16px Marianne')")
+    links = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.fr-footer__bottom-link')]
+        .map(a => [a.textContent.trim(), a.getAttribute('href')]))""")
+    for label, target in (("Plan du site", "plan-du-site.html"), ("Accessibilité : non conforme", "accessibilite.html"),
+                          ("Mentions légales", "mentions-legales.html"),
+                          ("Données personnelles", "donnees-personnelles.html")):
+        assert links[label] == f"../{target}" and (html_dir / target).exists(), (label, links)
+    assert page.locator("footer.site-footer.fr-footer a[rel=license]").count() == 1
     page.close()

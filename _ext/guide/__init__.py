@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from sphinx.application import Sphinx
 
+from .dsfr import setup_dsfr
 from .findings import setup_findings
 from .licence import setup_licence
 from .links import setup_links
 from .linkcheck import setup_linkcheck
+from .markup import setup_markup
 from .metadata import setup_metadata
 from .news import setup_news
 from .pdf import setup_pdf
+from .search import setup_search
 from .theme import setup_theme
 from .typography import setup_typography
 
@@ -29,6 +32,9 @@ def setup(app: Sphinx) -> dict:
                          description="TOML file holding [tool.guide.release], relative to conf.py")
     setup_findings(app)
     setup_theme(app)
+    setup_dsfr(app)
+    setup_markup(app)
+    setup_search(app)
     setup_news(app)
     setup_typography(app)
     setup_metadata(app)

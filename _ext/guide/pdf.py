@@ -250,10 +250,14 @@ def _resolve_download(app: Sphinx, doctree: nodes.document, docname: str) -> Non
             href = app.builder.get_relative_uri(docname, app.config.root_doc)
             prefix = href.rsplit("/", 1)[0] + "/" if "/" in href else ""
             label = f"Télécharger le {title} (pdf {info['size_fr']})"
-            html = (f'<p class="download"><a href="{prefix}{info["path"]}" download>{label}</a></p>'
-                    f'<p class="cover-thumb"><a href="{prefix}{info["path"]}" download>'
-                    f'<img src="{prefix}{info["cover"]}" width="300" height="424" '
-                    f'alt="Couverture du guide, version {rel.version_title} — {label}"></a></p>')
+            # A DSFR download card: one link (one tab stop) for the title and the cover.
+            html = (f'<div class="fr-card fr-enlarge-link fr-card--download fr-card--horizontal '
+                    f'guide-download"><div class="fr-card__body"><div class="fr-card__content">'
+                    f'<p class="fr-card__title download"><a href="{prefix}{info["path"]}" download>'
+                    f'{label}</a></p></div></div><div class="fr-card__header">'
+                    f'<div class="fr-card__img cover-thumb"><img src="{prefix}{info["cover"]}" '
+                    f'width="300" height="424" alt="Couverture du guide, version {rel.version_title}">'
+                    f'</div></div></div>')
             node.replace_self(nodes.raw("", html, format="html"))
 
 

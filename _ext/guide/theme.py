@@ -9,16 +9,21 @@ but the search page: the guide needs no JavaScript to be read.
 from __future__ import annotations
 
 import datetime as dt
-import re
+import html
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
+from sphinx.environment.adapters.toctree import global_toctree_for_doc
+from sphinx.util.docutils import SphinxDirective
 
 from .release import LICENCES, Release, date_fr, load_release, parse_date
 
-# Scripts Sphinx and sphinx-design add to every page; only the search page needs any of them.
-_PAGE_SCRIPTS_KEPT_ON = {"search"}
+# The project's own stylesheet comes last: its rules win over the DSFR's and sphinx-design's
+# by order, never by !important.
+OWN_CSS = "guide.css"
+#: titles of the pages Sphinx writes without a source
+PAGE_TITLES = {"search": "Rechercher"}
 
 
 def release_of(app: Sphinx) -> Release:
@@ -72,38 +77,70 @@ def add_version_line(app: Sphinx, doctree: nodes.document, docname: str) -> None
         break
 
 
+def _menu_items(list_node: nodes.bullet_list) -> str:
+    """A toctree level as DSFR side-menu items: the current page has aria-current="page", its
+    ancestors are marked active (DSFR: aria-current="true" + fr-sidemenu__item--active)."""
+    items = []
+    for item in list_node.children:
+        if not isinstance(item, nodes.list_item):
+            continue
+        ref = item.next_node(nodes.reference)
+        if ref is None:
+            continue
+        current = "current" in item["classes"]
+        href = ref.get("refuri") or "#"  # the current page's own entry has an empty address
+        here = current and href == "#"
+        attrs = ' aria-current="page"' if here else (' aria-current="true"' if current else "")
+        children = "".join(_menu_items(sub) for sub in item.children
+                           if isinstance(sub, nodes.bullet_list))
+        level = " ".join(c for c in item["classes"] if c.startswith("toctree-l"))
+        items.append(f'<li class="fr-sidemenu__item {level}{" fr-sidemenu__item--active" if current else ""}">'
+                     f'<a class="fr-sidemenu__link" href="{html.escape(href)}"{attrs}>'
+                     f'{html.escape(ref.astext())}</a>'
+                     + (f'<ul class="fr-sidemenu__list">{children}</ul>' if children else "")
+                     + "</li>")
+    return "".join(items)
+
+
 def _nav_html(app: Sphinx, pagename: str, context: dict) -> str:
-    toctree = context.get("toctree")
-    html = toctree(collapse=True, maxdepth=2, titles_only=True, includehidden=True) if toctree else ""
-    # Mark the current page for assistive technologies (the toctree only gives a class).
-    html = re.sub(r'<a class="current reference internal" href="#">',
-                  '<a class="current reference internal" href="#" aria-current="page">', html)
+    """The « Sommaire »: guide home, the toctree (current branch unfolded), the PDF."""
+    toc = global_toctree_for_doc(app.env, pagename, app.builder, tags=app.builder.tags,
+                                 collapse=True, maxdepth=2, titles_only=True, includehidden=True)
+    body = "".join(_menu_items(lst) for lst in (toc.findall(nodes.bullet_list) if toc else [])
+                   if not isinstance(lst.parent, nodes.list_item))
     root = app.builder.get_relative_uri(pagename, app.config.root_doc)
-    home_current = ' aria-current="page"' if pagename == app.config.root_doc else ""
-    head = f'<ul class="nav-home"><li><a href="{root or "#"}"{home_current}>Accueil du guide</a></li></ul>'
+    at_home = pagename == app.config.root_doc
+    active, current = (" fr-sidemenu__item--active", ' aria-current="page"') if at_home else ("", "")
+    home = (f'<li class="fr-sidemenu__item{active}"><a class="fr-sidemenu__link" '
+            f'href="{root or "#"}"{current}>Accueil du guide</a></li>')
+    html_list = f'<ul class="fr-sidemenu__list">{home}{body}</ul>'
     pdf = context.get("guide_pdf")
-    tail = ""
     if pdf:
-        tail = (f'<ul class="nav-download"><li><a href="{pdf["url"]}" download>Télécharger le guide '
-                f'<span class="filesize">(pdf {pdf["size_fr"]})</span></a></li></ul>')
-    return head + html + tail
+        html_list += (f'<p class="nav-download"><a class="fr-link fr-link--download" '
+                      f'href="{pdf["url"]}" download>Télécharger le guide <span class="fr-link__detail">'
+                      f'(pdf {pdf["size_fr"]})</span></a></p>')
+    return html_list
 
 
 def html_page_context(app: Sphinx, pagename: str, templatename: str, context: dict,
                       doctree) -> None:
     rel = release_of(app)
-    if pagename not in _PAGE_SCRIPTS_KEPT_ON:
-        context["script_files"] = []
-    # Wide tables scroll inside their own box on small screens: keyboard users must be able
-    # to reach and scroll them (WCAG 2.1.1, axe « scrollable-region-focusable »).
-    if "<table" in context.get("body", ""):
-        context["body"] = context["body"].replace('<table class="docutils', '<table tabindex="0" class="docutils')
-    # Stylesheets a page does not use are not sent: sphinx-design's (55 Ko) only where a card
-    # or grid is, Pygments' only where highlighted code is.
+    # No script file from Sphinx or sphinx-design: the search page loads its own two.
+    context["script_files"] = []
     body = context.get("body", "")
-    needed = {"sphinx-design.min.css": "sd-" in body, "pygments.css": 'class="highlight' in body}
-    context["css_files"] = [css for css in context.get("css_files", [])
-                            if needed.get(str(getattr(css, "filename", css)).rsplit("/", 1)[-1], True)]
+    context["guide_has_tables"] = "fr-table__container" in body
+    # Stylesheets a page does not use are not sent: sphinx-design's (55 Ko) only where one of
+    # its components is left (cards and grids become DSFR markup), Pygments' only where
+    # highlighted code is. Then ours last.
+    needed = {"sphinx-design.min.css": 'class="sd-' in body or ' sd-' in body,
+              "pygments.css": 'class="highlight' in body}
+
+    def name(css) -> str:
+        return str(getattr(css, "filename", css)).rsplit("/", 1)[-1]
+
+    kept = [css for css in context.get("css_files", []) if needed.get(name(css), True)]
+    context["css_files"] = ([css for css in kept if name(css) != OWN_CSS]
+                            + [css for css in kept if name(css) == OWN_CSS])
     meta = app.env.metadata.get(pagename, {}) if pagename in app.env.all_docs else {}
     context["guide_page"] = {"description": meta.get("description") or
                              app.env.metadata.get(app.config.root_doc, {}).get("description", "")}
@@ -111,14 +148,16 @@ def html_page_context(app: Sphinx, pagename: str, templatename: str, context: di
     # The <title> as plain text: Jinja's striptags would fold French no-break spaces.
     if pagename in app.env.longtitles:
         context["guide_title_text"] = app.env.longtitles[pagename].astext()
-    # Breadcrumbs: guide home › parents › current page (not a link).
+    # Breadcrumbs: guide home › parents › current page (not a link). Pages Sphinx makes itself
+    # (the search page) have no title in the context: theirs is given here.
     crumbs = []
     if pagename != app.config.root_doc:
         crumbs.append({"title": "Accueil du guide",
                        "link": app.builder.get_relative_uri(pagename, app.config.root_doc)})
         for parent in context.get("parents", []):
             crumbs.append({"title": parent["title"], "link": parent["link"]})
-        crumbs.append({"title": context.get("title", ""), "link": None})
+        crumbs.append({"title": context.get("title") or PAGE_TITLES.get(pagename, pagename),
+                       "link": None})
     context["guide_breadcrumbs"] = crumbs
     # Licence footer: licence of the page (front matter) or of the guide, publisher, last update.
     lic = page_licence(app, pagename) if meta else rel.licence
@@ -134,6 +173,77 @@ def html_page_context(app: Sphinx, pagename: str, templatename: str, context: di
     }
 
 
+# -- « Plan du site » ------------------------------------------------------------------------------
+
+class sitemap(nodes.General, nodes.Element):
+    """Placeholder for {guide-plan-du-site}, filled once every page is known."""
+
+
+class SitemapDirective(SphinxDirective):
+    """`{guide-plan-du-site} guide`: every page of the guide, as the sommaire orders them (all
+    levels unfolded); `{guide-plan-du-site} site`: the site's own pages (accessibility, legal
+    notice…: `type: page` and orphan), by title."""
+
+    has_content = False
+    required_arguments = 1
+
+    def run(self):
+        if self.arguments[0] not in ("guide", "site"):
+            raise self.error("guide-plan-du-site : argument « guide » ou « site » attendu")
+        self.env.metadata[self.env.docname]["guide_sitemap"] = True
+        node = sitemap()
+        node["part"] = self.arguments[0]
+        return [node]
+
+
+def _site_pages(env, docname: str) -> list[str]:
+    return sorted((d for d in env.found_docs if d != docname
+                   and env.metadata.get(d, {}).get("type") == "page"
+                   and env.metadata.get(d, {}).get("orphan")),
+                  key=lambda d: env.titles[d].astext())
+
+
+def render_sitemap(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    for node in list(doctree.findall(sitemap)):
+        if not isinstance(app.builder, StandaloneHTMLBuilder) or app.builder.name == "guidepdf":
+            node.parent.remove(node)
+            continue
+        env, root = app.env, app.config.root_doc
+        out = nodes.bullet_list(classes=["guide-sitemap", "no-search"])  # titles only: not searched
+
+        def item(page: str) -> nodes.list_item:
+            entry, para = nodes.list_item(), nodes.paragraph()
+            para += nodes.reference("", env.titles[page].astext(), internal=True,
+                                    refuri=app.builder.get_relative_uri(docname, page))
+            entry += para
+            return entry
+
+        if node["part"] == "guide":
+            toc = global_toctree_for_doc(env, docname, app.builder, tags=app.builder.tags,
+                                         collapse=False, maxdepth=0, titles_only=True,
+                                         includehidden=True)
+            home = item(root)
+            for lst in (toc.findall(nodes.bullet_list) if toc else []):
+                if not isinstance(lst.parent, nodes.list_item):
+                    home += lst.deepcopy()
+            out += home
+        else:
+            for page in _site_pages(env, docname):
+                out += item(page)
+        node.replace_self(out)
+
+
+def outdated_sitemap(app: Sphinx, env, added: set, changed: set, removed: set) -> list[str]:
+    """The plan lists every page and its title: rewrite it whenever any page changed."""
+    if not (added or changed or removed):
+        return []
+    return [d for d in env.found_docs if env.metadata.get(d, {}).get("guide_sitemap")]
+
+
 def setup_theme(app: Sphinx) -> None:
+    app.add_node(sitemap)
+    app.add_directive("guide-plan-du-site", SitemapDirective)
     app.connect("doctree-resolved", add_version_line)
+    app.connect("doctree-resolved", render_sitemap)
+    app.connect("env-get-outdated", outdated_sitemap)
     app.connect("html-page-context", html_page_context)
