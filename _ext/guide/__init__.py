@@ -9,6 +9,7 @@ from __future__ import annotations
 from sphinx.application import Sphinx
 
 from .findings import setup_findings
+from .lang import setup_lang
 from .licence import setup_licence
 from .links import setup_links
 from .linkcheck import setup_linkcheck
@@ -21,7 +22,7 @@ from .typography import setup_typography
 __version__ = "0.2.0"
 # Bump when what the extension stores in the environment or puts in the doctrees changes:
 # Sphinx then re-reads every page instead of reusing stale doctrees.
-ENV_VERSION = 4
+ENV_VERSION = 5
 
 
 def setup(app: Sphinx) -> dict:
@@ -31,6 +32,7 @@ def setup(app: Sphinx) -> dict:
     setup_theme(app)
     setup_news(app)
     setup_typography(app)
+    setup_lang(app)
     setup_metadata(app)
     setup_licence(app)
     setup_links(app)

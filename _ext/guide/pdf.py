@@ -24,7 +24,7 @@ from sphinx.builders.singlehtml import SingleFileHTMLBuilder
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from . import findings
+from . import findings, pdfbook
 from .release import date_fr
 from .theme import release_of
 
@@ -69,10 +69,16 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
     epilog = "Le PDF est dans %(outdir)s."
     search = False
     copysource = False
+    add_permalinks = False
+    default_translator_class = pdfbook.BookTranslator
 
     def init(self) -> None:
         super().init()
         self.use_index = False
+        # `{only} html` is the site only, `{only} pdf` the PDF only (README, « Écrire une page »).
+        self.tags.remove("html")
+        self.tags.add("pdf")
+        self.book_anchors: dict[str, str] = {}
 
     def pages(self) -> list[str]:
         return [d for d in nav_order(self.env, self.config.root_doc) if not is_news(self.env, d)]
@@ -83,7 +89,9 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
         root_children = list(tree.children)
         tree.clear()
         tree["docname"] = root
-        for docname in self.pages():
+        pages = self.pages()
+        chapters = {}
+        for docname in pages:
             children = root_children if docname == root else list(self.env.get_doctree(docname).children)
             chapter = addnodes.start_of_file(docname=docname)
             chapter.extend(children)
@@ -92,8 +100,12 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
                 wrapper.remove(toctree)
                 if isinstance(wrapper, nodes.compound) and not wrapper.children:
                     wrapper.parent.remove(wrapper)
-            tree.append(chapter)
+            chapters[docname] = chapter
+        # Parts hold their chapters (pdfbook.py): headings and bookmarks follow the hierarchy.
+        tree.extend(pdfbook.nest_chapters(chapters, pdfbook.page_parents(self.env, pages, root), pages))
         self.env.resolve_references(tree, root, self)
+        pdfbook.make_book(tree)
+        self.book_anchors = tree["guide_anchors"]
         return tree
 
     def get_doc_context(self, docname, body, metatags):
@@ -102,20 +114,29 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
         return ctx
 
     def toc_entries(self) -> list[dict]:
-        """Chapters (pages) and their sections (h2), for the table of contents."""
+        """Parts, chapters (pages) and their sections (h2), for the table of contents; what
+        `{only} html` hides is not listed."""
+        from sphinx.util.nodes import process_only_nodes
+
+        pages = self.pages()
+        parents = pdfbook.page_parents(self.env, pages, self.config.root_doc)
         entries = []
-        for docname in self.pages():
+        for docname in pages:
             sections = []
             toc = self.env.tocs.get(docname)
+            if toc is not None:
+                toc = toc.deepcopy()
+                process_only_nodes(toc, self.tags)
             page_item = toc[0] if toc is not None and len(toc) else None
             if page_item is not None and len(page_item) > 1:
                 for item in page_item[1].children:
                     ref = item.next_node(nodes.reference)
                     if ref is not None and ref.get("anchorname"):
                         sections.append({"title": ref.astext(), "href": ref["anchorname"]})
+            anchor = self.book_anchors.get(docname)
             entries.append({"title": self.env.titles[docname].astext(),
-                            "href": f"#document-{docname}", "sections": sections,
-                            "level": 1 if docname.count("/") == 0 or docname.endswith("/index") else 2})
+                            "href": f"#{anchor}" if anchor else f"#document-{docname}",
+                            "sections": sections, "level": 2 if parents.get(docname) else 1})
         return entries
 
     def finish(self) -> None:
@@ -262,7 +283,8 @@ def _page_context(app: Sphinx, pagename, templatename, context, doctree):
         rel = release_of(app)
         context["guide_pdf_doc"] = {
             "release": rel, "published_fr": date_fr(rel.published), "updated_fr": date_fr(rel.updated),
-            "keywords": app.config.guide_pdf_keywords,
+            "keywords": app.config.guide_pdf_keywords, "online": app.config.html_baseurl,
+            "fonts": pdfbook.marianne_faces(app.confdir)[0],
         }
         return "pdf.html"
     info = pdf_info(app)
