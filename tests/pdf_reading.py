@@ -90,9 +90,10 @@ def _lines(boxes: list[tuple[float, float, float, float, str]]) -> list[str]:
     out = []
     for line in lines:
         line.sort(key=lambda b: b[2])
+        gap = 0.3 * max(b[0] - b[1] for b in line)  # a space is wider than glyphs' side bearings
         text, right = "", None
         for _top, _bottom, left, rgt, chunk in line:
-            if right is not None and left - right > 0.2 * (_top - _bottom) and not text.endswith(" ") \
+            if right is not None and left - right > gap and not text.endswith(" ") \
                     and not chunk.startswith(" "):
                 text += " "
             text += chunk
@@ -146,8 +147,9 @@ class PdfView:
 
     def joined(self, first: int = 1) -> str:
         """The body text of every page from `first` on, lines glued without a space: a word or
-        an address broken at a line end reads whole again (and shows any glyph added there)."""
-        return "".join("".join(p.body) for p in self.pages[first - 1:])
+        an address broken at a line end reads whole again (and shows any glyph added there).
+        PDFium reports a « - » that ends a line as U+0002: it is the address's own hyphen."""
+        return "".join("".join(p.body) for p in self.pages[first - 1:]).replace("\x02", "-")
 
 
 # -- the structure tree -------------------------------------------------------------------------
@@ -205,7 +207,9 @@ class Structure:
                     kpage = self._pages.get(kid.Pg.objgen, page) if "/Pg" in kid else page
                     out.append(self.view.mcid_text[kpage].get(int(kid.MCID), ""))
                 elif "/S" in kid:
-                    out.append(self.text(kid, page))
+                    # a screen reader pauses between blocks (list items, cells, paragraphs)
+                    block = str(kid.S) not in ("/Span", "/Link", "/NonStruct")
+                    out.append(f" {self.text(kid, page)} " if block else self.text(kid, page))
         return "".join(out)
 
     def of_type(self, *types: str) -> list:

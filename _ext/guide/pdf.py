@@ -24,7 +24,7 @@ from sphinx.builders.singlehtml import SingleFileHTMLBuilder
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from . import findings, pdfbook
+from . import findings, pdfbook, pdftags
 from .release import date_fr
 from .theme import release_of
 
@@ -79,6 +79,7 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
         self.tags.remove("html")
         self.tags.add("pdf")
         self.book_anchors: dict[str, str] = {}
+        self.book_web_only: set[str] = set()
 
     def pages(self) -> list[str]:
         return [d for d in nav_order(self.env, self.config.root_doc) if not is_news(self.env, d)]
@@ -106,6 +107,7 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
         self.env.resolve_references(tree, root, self)
         pdfbook.make_book(tree)
         self.book_anchors = tree["guide_anchors"]
+        self.book_web_only = tree["guide_web_only"]
         return tree
 
     def get_doc_context(self, docname, body, metatags):
@@ -115,7 +117,7 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
 
     def toc_entries(self) -> list[dict]:
         """Parts, chapters (pages) and their sections (h2), for the table of contents; what
-        `{only} html` hides is not listed."""
+        is web-only is not listed."""
         from sphinx.util.nodes import process_only_nodes
 
         pages = self.pages()
@@ -131,7 +133,8 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
             if page_item is not None and len(page_item) > 1:
                 for item in page_item[1].children:
                     ref = item.next_node(nodes.reference)
-                    if ref is not None and ref.get("anchorname"):
+                    if ref is not None and ref.get("anchorname") and \
+                            ref["anchorname"].lstrip("#") not in self.book_web_only:
                         sections.append({"title": ref.astext(), "href": ref["anchorname"]})
             anchor = self.book_anchors.get(docname)
             entries.append({"title": self.env.titles[docname].astext(),
@@ -165,6 +168,12 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
         finally:
             if previous is None:
                 os.environ.pop("SOURCE_DATE_EPOCH", None)
+        # The tags WeasyPrint cannot write (pdftags.py, README « Le PDF »).
+        done = pdftags.finish(tmp, pdftags.Hints.from_html(html.decode("utf-8")))
+        logger.info(f"Balisage complété : {done.artifacts} artefacts, {done.spaces} espaces de fin "
+                    f"de ligne, {done.languages} passages en langue étrangère, {done.links_moved} "
+                    f"liens replacés, {done.list_bodies} corps d'éléments de liste, "
+                    f"{done.definitions} définitions")
         tmp.replace(target)
         for old in Path(self.outdir).glob("*.pdf"):
             if old.name != target.name:

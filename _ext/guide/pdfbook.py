@@ -10,9 +10,10 @@ doctree and to its HTML before WeasyPrint lays it out.
 - Links: `#document-page#anchor` (singlehtml's form for glossary terms) becomes `#anchor`;
   `#document-page` points to the page's heading; a cross-reference to another part of the
   guide gets its page number in print (« voir p. 42 », pdf.css), a glossary term does not.
-- Web-only parts are left out by Sphinx's own `{only}` directive: the PDF builder drops the
-  `html` tag and adds `pdf`, so `:::{only} html` is « site only » and `:::{only} pdf` « PDF
-  only » (README, « Écrire une page »).
+- Web-only parts are left out: a section whose heading is preceded by `{.web-only}`, a box
+  with `:class: web-only`, any block carrying that class (README, « Écrire une page »). Sphinx's
+  `{only}` directive works too, for blocks without a heading (MyST lifts a heading out of it):
+  the PDF builder drops the `html` tag and adds `pdf`, so `{only} html` is the site only.
 - Card grids (sphinx-design) become a list of cross-references with their page numbers.
 - Glossary synonyms (« DEEE », « D3E » over one definition) print as one entry, « DEEE, D3E ».
 """
@@ -23,7 +24,8 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.writers.html5 import HTML5Translator
 
-# Classes the print stylesheet styles.
+# Classes the print stylesheet styles, and the writers' marker of what the PDF leaves out.
+WEB_ONLY = "web-only"
 XREF = "xref-page"          # a cross-reference printed with its page number
 CHAPTER = "chapter"         # the top section of each page of the guide
 
@@ -177,8 +179,20 @@ def marianne_faces(confdir) -> tuple[str, list]:
     return "\n".join(rules), files
 
 
+def drop_web_only(tree: nodes.Element) -> set[str]:
+    """Remove every element marked web-only; return the ids that went with them."""
+    gone: set[str] = set()
+    for node in list(tree.findall(nodes.Element)):
+        if WEB_ONLY in node.get("classes", []) and node.parent is not None:
+            for inner in node.findall(nodes.Element):
+                gone.update(inner.get("ids", []))
+            node.parent.remove(node)
+    return gone
+
+
 def make_book(tree: nodes.document) -> None:
     """Every print-only change of the assembled doctree, in order."""
+    tree["guide_web_only"] = drop_web_only(tree)
     anchor_headings(tree)
     anchors = {}
     for start in tree.findall(addnodes.start_of_file):
