@@ -537,3 +537,13 @@ def test_the_pdf_uses_marianne(structure):
     marianne = sum(n for name, n in glyphs.items() if "Marianne" in name)
     others = sum(n for name, n in glyphs.items() if "Marianne" not in name)
     assert marianne > 100 and others <= 60, glyphs
+
+
+def test_a_build_with_nothing_changed_does_not_render_the_pdf_again(guide_build, guide_pdf):
+    """`make` with nothing changed: the PDF's inputs are those of the last render, WeasyPrint is
+    not run and the file is left as it is (same bytes, same time stamp)."""
+    before = guide_pdf.stat().st_mtime_ns, guide_pdf.read_bytes()
+    proc = sphinx_build("guidepdf", guide_build / "pdf", "-d", str(guide_build / "doctrees-pdf"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "PDF à jour" in proc.stdout and "WeasyPrint :" not in proc.stdout, proc.stdout[-2000:]
+    assert (guide_pdf.stat().st_mtime_ns, guide_pdf.read_bytes()) == before

@@ -24,7 +24,7 @@ from sphinx.builders.singlehtml import SingleFileHTMLBuilder
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from . import findings, pdfbook, pdftags
+from . import findings, pdfbook
 from .release import date_fr
 from .theme import release_of
 
@@ -80,6 +80,32 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
         self.tags.add("pdf")
         self.book_anchors: dict[str, str] = {}
         self.book_web_only: set[str] = set()
+
+    def get_outdated_docs(self):
+        """Everything when what the single HTML is made from changed besides the pages (build
+        info, i.e. configuration; templates; the extension's code), nothing otherwise: the pages
+        Sphinx re-reads are then the only reason to write the HTML again — and with none,
+        neither the HTML nor the PDF is made again (`make` with nothing changed)."""
+        from sphinx.builders.html._build_info import BuildInfo
+
+        index = Path(self.outdir) / f"{self.config.root_doc}.html"
+        if not index.exists():
+            return "all documents"
+        built = index.stat().st_mtime
+        try:
+            if BuildInfo.load(Path(self.outdir) / ".buildinfo") != self.build_info:
+                return "all documents"
+        except (OSError, ValueError):
+            return "all documents"
+        newest = max([self.templates.newest_template_mtime() if self.templates else 0,
+                      *(p.stat().st_mtime for p in Path(__file__).parent.glob("*.py"))])
+        return "all documents" if newest > built else []
+
+    def write_documents(self, docnames) -> None:
+        if not docnames and (Path(self.outdir) / f"{self.config.root_doc}.html").exists():
+            logger.info("aucune page modifiée : document unique inchangé")
+            return
+        super().write_documents(docnames)
 
     def pages(self) -> list[str]:
         return [d for d in nav_order(self.env, self.config.root_doc) if not is_news(self.env, d)]
@@ -147,12 +173,23 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
         self.render_pdf()
 
     def render_pdf(self) -> None:
-        from weasyprint import HTML
-
         rel = release_of(self.app)
         html_path = Path(self.outdir) / f"{self.config.root_doc}.html"
         target = Path(self.outdir) / rel.pdf_name
         html = html_path.read_bytes()
+        stamp = Path(self.outdir) / ".pdf-inputs"
+        inputs = render_inputs(self.app, html)
+        cover = target.with_name(target.stem + "-couverture.png")
+        if target.exists() and cover.exists() and stamp.exists() and \
+                stamp.read_text(encoding="utf-8") == inputs:
+            # (its checks passed: the stamp is written only then)
+            logger.info(f"PDF à jour (mêmes entrées que le dernier rendu) : {target.name}")
+            return
+        stamp.unlink(missing_ok=True)
+        from weasyprint import HTML  # (2-3 s of imports: only when rendering)
+
+        from . import pdftags
+
         tmp = target.with_suffix(".pdf.tmp")
         logger.info(f"WeasyPrint : {html_path.name} → {target.name}")
         # Reproducible: the PDF's dates come from the release metadata (meta dcterms in
@@ -178,11 +215,12 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
         for old in Path(self.outdir).glob("*.pdf"):
             if old.name != target.name:
                 old.unlink()
-        render_cover(target, target.with_name(target.stem + "-couverture.png"))
-        self.check_licence_on_pages(target)
+        render_cover(target, cover)
+        if self.check_licence_on_pages(target):
+            stamp.write_text(inputs, encoding="utf-8")
         logger.info(f"PDF : {target} ({size_fr(target.stat().st_size)})")
 
-    def check_licence_on_pages(self, pdf: Path) -> None:
+    def check_licence_on_pages(self, pdf: Path) -> bool:
         """Every page after the cover must carry the licence mention (running footer)."""
         import pypdfium2 as pdfium
 
@@ -203,6 +241,32 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
                 f"{', '.join(map(str, missing[:10]))}{'…' if len(missing) > 10 else ''})",
                 "le pied de page de _static/pdf.css (@bottom-left, string(licence)) doit rester",
                 path=pdf))
+        return not missing
+
+
+def render_inputs(app: Sphinx, html: bytes) -> str:
+    """A fingerprint of everything the PDF is made from: the single-page HTML, the files it
+    loads (print CSS, images, fonts), the release metadata, and the versions of what renders
+    and finishes it. Same fingerprint as the last render: the PDF on disk is that render's.
+    (`make` with nothing changed then skips WeasyPrint, the slow part.)"""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        digest.update(f"{label}\0{len(data)}\0".encode())
+        digest.update(data)
+
+    add("html", html)
+    out = Path(app.outdir)
+    for path in sorted([*out.glob("_static/*.css"), *out.glob("_images/*")]):
+        add(path.relative_to(out).as_posix(), path.read_bytes())
+    for font in pdfbook.marianne_faces(app.confdir)[1]:
+        add(font.name, font.read_bytes())
+    add("release", repr(release_of(app)).encode())
+    add("code", Path(__file__).with_name("pdftags.py").read_bytes() + Path(__file__).read_bytes())
+    add("versions", " ".join(version(p) for p in ("weasyprint", "pikepdf", "pypdfium2")).encode())
+    return digest.hexdigest()
 
 
 def render_cover(pdf: Path, png: Path, width: int = 300) -> None:
