@@ -3,8 +3,10 @@ WeasyPrint from the same doctrees as the site, tagged (PDF/UA-1), reproducible, 
 the site with its real size.
 
 - Builder `guidepdf` (make pdf): a single-file HTML builder whose assembled document holds every
-  page as a top-level chapter; `_templates/pdf.html` adds the cover and the table of contents;
-  `_static/pdf.css` sets the pages (running header, footer with page / total and licence).
+  page as a chapter, nested in its part (pdfbook.py makes the doctree a printed book);
+  `_templates/pdf.html` adds the cover, the colophon and the table of contents; `_static/pdf.css`
+  sets the pages (running header, footer with page / total and licence); pdftags.py finishes the
+  tags WeasyPrint cannot write. Nothing changed since the last render: no render (render_inputs).
 - In the HTML build: the PDF (and a thumbnail of its cover) is copied into `telechargements/`,
   the sidebar and `{guide-download}` link it with its size written the French way.
 """
