@@ -34,7 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pikepdf
-from pikepdf import Array, Dictionary, Name, Operator, String
+from pikepdf import Array, ContentStreamInstruction, Dictionary, Name, Operator, String
+
+BDC = Operator("BDC")
 
 HYPHENATION = "\u2010"  # WeasyPrint's default hyphenate-character
 INLINE = {"/Span", "/Link", "/Lbl"}  # tags whose text flows inside a block (and NonStruct, if
@@ -238,12 +240,12 @@ class Streams:
     def get(self, index: int) -> list:
         if index not in self.ops:
             page = self.pdf.pages[index]
-            self.ops[index] = [list(i) for i in pikepdf.parse_content_stream(page)]
+            self.ops[index] = list(pikepdf.parse_content_stream(page))
         return self.ops[index]
 
     def write(self) -> None:
         for index, ops in self.ops.items():
-            data = pikepdf.unparse_content_stream([(o, Operator(str(op))) for o, op in ops])
+            data = pikepdf.unparse_content_stream(ops)
             self.pdf.pages[index].obj.Contents = self.pdf.make_stream(data)
 
 
@@ -257,15 +259,15 @@ def make_artifacts(streams: Streams, page: int, mcids: dict[int, str | None]) ->
     """Turn the marked-content sequences `mcids` of a page into artifacts; the value is the
     pagination subtype (Header, Footer) or None for a plain artifact."""
     count = 0
-    for instr in streams.get(page):
-        operands, op = instr
-        if str(op) == "BDC":
-            mcid = _mcid_of(operands)
+    ops = streams.get(page)
+    for i, instr in enumerate(ops):
+        if getattr(instr, "operator", None) == BDC:
+            mcid = _mcid_of(instr.operands)
             if mcid in mcids:
                 subtype = mcids[mcid]
                 props = Dictionary(Type=Name.Pagination, Subtype=Name(f"/{subtype}")) if subtype \
                     else Dictionary()
-                instr[0] = [Name.Artifact, props]
+                ops[i] = ContentStreamInstruction([Name.Artifact, props], BDC)
                 count += 1
     return count
 
@@ -292,14 +294,14 @@ def add_spaces(pdf: pikepdf.Pdf, streams: Streams, page: int, mcids: set[int],
     current = None
     font = None
     last_run: dict[int, tuple[int, object]] = {}
-    for i, (operands, op) in enumerate(ops):
-        name = str(op)
+    for i, instr in enumerate(ops):
+        name = str(getattr(instr, "operator", ""))
         if name == "BDC":
-            current = _mcid_of(operands)
+            current = _mcid_of(instr.operands)
         elif name == "EMC":
             current = None
         elif name == "Tf":
-            font = fonts.get(str(operands[0]))
+            font = fonts.get(str(instr.operands[0]))
         elif name in ("TJ", "Tj") and current in mcids and font is not None:
             last_run[current] = (i, font)
     done = 0
@@ -307,11 +309,9 @@ def add_spaces(pdf: pikepdf.Pdf, streams: Streams, page: int, mcids: set[int],
         code = codes.get(font.objgen)
         if code is None:
             continue
-        operands, op = ops[i]
-        if str(op) == "TJ":
-            ops[i][0] = [Array(list(operands[0]) + [String(code)])]
-        else:
-            ops[i] = [[Array([operands[0], String(code)])], Operator("TJ")]
+        operands, name = ops[i].operands, str(ops[i].operator)
+        run = list(operands[0]) if name == "TJ" else [operands[0]]
+        ops[i] = ContentStreamInstruction([Array(run + [String(code)])], Operator("TJ"))
         done += 1
     return done
 
