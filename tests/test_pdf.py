@@ -547,3 +547,33 @@ def test_a_build_with_nothing_changed_does_not_render_the_pdf_again(guide_build,
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "PDF à jour" in proc.stdout and "WeasyPrint :" not in proc.stdout, proc.stdout[-2000:]
     assert (guide_pdf.stat().st_mtime_ns, guide_pdf.read_bytes()) == before
+
+
+def test_a_span_keeps_its_language_and_a_bad_code_is_reported(rootdir, tmp_path):
+    """`[text]{lang=xx}` → `<span lang="xx">` (MyST alone drops it); a malformed code is a
+    warning naming the file, and the span stays (without lang)."""
+    import shutil
+
+    from conftest import build_root
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(rootdir / "test-linkify" / "conf.py", src / "conf.py")
+    page = (rootdir / "test-linkify" / "index.md").read_text(encoding="utf-8").split("# ", 1)[0]
+    (src / "index.md").write_text(
+        page + "# Langues\n\nDe l’écoblanchiment ([greenwashing]{lang=en}), un "
+        "[Kindergarten]{.terme lang=de-DE} et [ceci]{lang=\"pas une langue\"}.\n", encoding="utf-8")
+    proc, _ = build_root(src, tmp_path / "out")
+    html = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert '<span lang="en">greenwashing</span>' in html
+    assert re.search(r'<span class="terme" lang="de-DE">Kindergarten</span>', html), html
+    assert "<span>ceci</span>" in html
+    assert "index.md" in proc.stderr and "code de langue invalide" in proc.stderr, proc.stderr
+    # the HTML the PDF is laid out from carries the same attribute (same doctree, same writer)
+
+
+def test_no_empty_heading(structure):
+    """What pdfua's UA-14-001 checks (the rule cannot run: pdfua 0.1.3 fails on pikepdf 10's
+    arrays): every heading tag has text."""
+    empty = [str(e.S) for e in structure.of_type("/H", "/H1", "/H2", "/H3", "/H4", "/H5", "/H6")
+             if not norm(structure.text(e))]
+    assert not empty, empty
