@@ -49,8 +49,14 @@ html: $(SETUP)
 	$(SPHINX) -b html docs $(BUILDDIR)/html
 
 # The whole guide as one tagged PDF (WeasyPrint, driven by our Sphinx builder `guidepdf`).
-pdf: $(SETUP)
+# Nothing the PDF is made from changed since the last `make pdf`: Sphinx is not even started
+# (the builder itself also skips WeasyPrint when its inputs are unchanged; `make -B pdf` forces).
+PDF_MADE   := $(BUILDDIR)/pdf/.made
+PDF_INPUTS := $(shell find docs _ext _static _templates -type f -not -path '*/__pycache__/*' 2>/dev/null) conf.py pyproject.toml
+pdf: $(PDF_MADE)
+$(PDF_MADE): $(SETUP) $(PDF_INPUTS)
 	$(SPHINX) -b guidepdf docs $(BUILDDIR)/pdf
+	@test -n "$$(ls $(BUILDDIR)/pdf/*.pdf 2>/dev/null)" && touch $@
 
 # The strict build CI runs: every check, warnings are errors, reports in $(BUILDDIR)/html/_reports.
 check: pdf

@@ -33,7 +33,10 @@ def sphinx_build(builder: str, outdir: Path, *extra: str, jobs: str = "auto") ->
 @pytest.fixture(scope="session")
 def guide_build(tmp_path_factory) -> Path:
     """The real guide built once, as `make` does: the PDF, then the site that links it, both
-    strict (-W --keep-going: any warning or finding fails here). Returns the build folder."""
+    strict (-W --keep-going: any warning or finding fails here). Returns the build folder.
+    GUIDE_TEST_BUILD=_build reuses a build made by `make` instead (quick runs while working)."""
+    if os.environ.get("GUIDE_TEST_BUILD"):
+        return (ROOT / os.environ["GUIDE_TEST_BUILD"]).resolve()
     build = tmp_path_factory.mktemp("guide")
     proc = sphinx_build("guidepdf", build / "pdf", "-d", str(build / "doctrees-pdf"))
     assert proc.returncode == 0, f"la construction du PDF a échoué :\n{proc.stderr[-6000:]}"

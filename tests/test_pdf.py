@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 
+import pikepdf
 import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
-from conftest import ROOT, sphinx_build
+from conftest import DOCS, ROOT, sphinx_build
+from pdf_reading import (HYPHENATION, SOFT_HYPHEN, PdfView, Structure, kids, norm, page_title,
+                         site_order)
 from guide.pdf import size_fr
 from guide.release import load_release
 
@@ -27,14 +30,21 @@ def resolve(obj):
     return obj.get_object() if isinstance(obj, IndirectObject) else obj
 
 
-def chapters(reader: PdfReader) -> list[tuple[str, int]]:
-    """(title, first page index) of every level-1 bookmark."""
+def outline(reader: PdfReader, items=None, level: int = 1) -> list[tuple[str, int, int]]:
+    """(title, level, page index) of every bookmark, in the outline's order, nested ones included."""
     out = []
-    for item in reader.outline:
+    for item in reader.outline if items is None else items:
         if isinstance(item, list):
-            continue
-        out.append((item.title, reader.get_destination_page_number(item)))
+            out.extend(outline(reader, item, level + 1))
+        else:
+            out.append((norm(item.title), level, reader.get_destination_page_number(item)))
     return out
+
+
+def chapters(reader: PdfReader, titles) -> list[tuple[str, int]]:
+    """(title, first page index) of the bookmarks that are pages of the guide (not sections)."""
+    titles = set(titles)
+    return [(title, page) for title, _, page in outline(reader) if title in titles]
 
 
 def test_file_name_and_size(guide_pdf):
@@ -73,22 +83,10 @@ def test_structure_tree_has_headings_tables_and_figures(reader):
     assert {"/H1", "/H2", "/Table", "/TH", "/TD", "/L", "/P"} <= kinds, kinds
 
 
-def test_every_page_title_is_a_bookmark_in_navigation_order(reader, guide_html):
-    titles = [t for t, _ in chapters(reader)]
-    soup = BeautifulSoup((guide_html / "index.html").read_text(encoding="utf-8"), "html.parser")
-    assert titles[0] == "Guide pratique pour des achats numériques responsables"
-    for expected in ("Introduction", "Solutions d’impression", "Les labels", "Équipe projet"):
-        assert any(expected in t for t in titles), (expected, titles)
-    assert not any("Actualités" in t or "Publication du Guide" in t for t in titles)  # news excluded
-    pages = [p for _, p in chapters(reader)]
-    assert pages == sorted(pages)
-    assert soup  # the site was built alongside
-
-
 def test_pdf_text_holds_every_page(reader, guide_build):
     """Word counts per chapter against the site's pages: nothing silently dropped."""
     html_dir = guide_build / "html"
-    marks = chapters(reader)
+    marks = chapters(reader, [page_title(html_dir, rel) for rel in site_order(html_dir)])
     texts = [page.extract_text() or "" for page in reader.pages]
     bounds = [p for _, p in marks] + [len(reader.pages)]
     by_title = {}
@@ -104,8 +102,8 @@ def test_pdf_text_holds_every_page(reader, guide_build):
         main = soup.select_one("main")
         for junk in main.select(".prev-next, .version-line, a.headerlink, .cover-thumb, .download"):
             junk.decompose()
-        title = soup.h1.get_text(strip=True).rstrip("#").replace("\u00ad", "")  # the site's soft hyphens
-        words = len(WORD.findall(main.get_text(" ").replace("\u00ad", "")))
+        title = page_title(html_dir, rel)
+        words = len(WORD.findall(main.get_text(" ").replace("\u00ad", "")))  # the site's soft hyphens
         assert title in by_title, title
         assert by_title[title] >= 0.9 * words, (rel, by_title[title], words)
 
@@ -122,7 +120,7 @@ def test_no_blank_page(reader):
     """Besides its running header and footer, every page carries text of its own (a page break
     before a chapter that follows another page break would leave an empty page)."""
     total = len(reader.pages)
-    chapter_titles = {title for title, _ in chapters(reader)}
+    chapter_titles = {title for title, _, _ in outline(reader)}
     blank = []
     for number, page in enumerate(reader.pages, start=1):
         lines = [line for line in page.extract_text().splitlines()
@@ -193,3 +191,391 @@ def test_a_pdf_page_without_licence_mention_is_a_finding(rootdir, tmp_path):
     assert "pdf-page-without-licence" in codes, proc.stderr[-2000:]
     proc, report = build_root(src, tmp_path / "pdf-ok", "-b", "guidepdf")
     assert "pdf-page-without-licence" not in [f["code"] for f in report["findings"]]
+
+
+# -- print-grade and PDF/UA-clean (issue 11) ----------------------------------------------------
+# Each test reads the built files (the PDF, the site) as a reader or a screen reader would.
+
+GUIDE_TITLE = "Guide pratique pour des achats numériques responsables"
+PDF_CSS = (ROOT / "_static" / "pdf.css").read_text(encoding="utf-8")
+# Headings of the site's web-only blocks (« {only} html » in the sources, see README) and the
+# page furniture a printed book has no use for.
+WEB_ONLY = ["Télécharger", "Contribuer", "Consulter", "Sur cette page"]
+TOC_LINE = re.compile(r"^(?P<title>.*?)[ .\u00a0]*?(?: ?\. ?){3,}\s*(?P<page>\d+)$")
+
+
+@pytest.fixture(scope="module")
+def view(guide_pdf) -> PdfView:
+    return PdfView(guide_pdf, PDF_CSS)
+
+
+@pytest.fixture(scope="module")
+def structure(guide_pdf, view) -> Structure:
+    return Structure(guide_pdf, view)
+
+
+def web_only_titles() -> list[str]:
+    """Headings and box titles the sources mark as web-only (README, « Écrire une page »):
+    `{.web-only}` before a heading, `:class: … web-only` on a box, `{only} html` blocks."""
+    titles = list(WEB_ONLY)
+    block = re.compile(r"^(:{3,}|`{3,})\{only\}\s+html\s*$(.*?)^\1\s*$", re.M | re.S)
+    for path in DOCS.rglob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        titles += re.findall(r"^\{\.web-only\}\s*\n#{1,6}\s+(.+?)\s*$", text, re.M)
+        titles += re.findall(r"^:{3,}\{admonition\}\s+(.+?)\s*\n:class:[^\n]*\bweb-only\b", text, re.M)
+        for match in block.finditer(text):
+            titles += re.findall(r"^#{1,6}\s+(.+?)\s*$", match.group(2), re.M)
+            titles += re.findall(r"^:{3,}\{admonition\}\s+(.+?)\s*$", match.group(2), re.M)
+    return sorted({norm(t) for t in titles})
+
+
+def toc_entries(view: PdfView) -> list[tuple[str, int]]:
+    """(title, printed page number) of every line of the table of contents, titles that wrap
+    over two lines joined again. The contents are the pages after the cover whose lines end
+    with dot leaders and a number."""
+    entries, pending = [], ""
+    for page in view.pages[1:]:
+        lines = [norm(line) for line in page.body]
+        leaders = [line for line in lines if TOC_LINE.match(line)]
+        if not leaders:
+            if entries:
+                break
+            continue
+        for line in lines:
+            match = TOC_LINE.match(line)
+            if match:
+                entries.append((norm(f"{pending} {match['title']}"), int(match["page"])))
+                pending = ""
+            elif line != "Sommaire" and entries or pending:
+                pending = f"{pending} {line}".strip()
+    return entries
+
+
+def starts_a_line(page, title: str) -> bool:
+    """True when `title` begins one of the page's body lines (a heading, maybe wrapped)."""
+    lines = [norm(line) for line in page.body]
+    return any(norm(" ".join(lines[i:i + 3])).startswith(title) for i in range(len(lines)))
+
+
+def test_table_of_contents_numbers_are_the_pages_of_the_headings(view):
+    entries = toc_entries(view)
+    assert len(entries) > 60, entries
+    wrong = [(title, number) for title, number in entries
+             if not starts_a_line(view.pages[number - 1], title)]
+    assert not wrong, f"sommaire : numéro de page faux pour {wrong}"
+
+
+def test_chapters_follow_the_site_navigation(reader, view, guide_html):
+    """The PDF's chapters are the site's pages (news excepted) in the site's navigation order,
+    computed from the built site's own navigation; each bookmark lands on its heading."""
+    expected = [page_title(guide_html, rel) for rel in site_order(guide_html)
+                if not rel.startswith("actualites/")]
+    found = chapters(reader, expected)
+    assert [title for title, _ in found] == expected
+    assert not any("Actualités" in t or "Publication du Guide" in t for t, _, _ in outline(reader))
+    for title, level, page in outline(reader):
+        assert starts_a_line(view.pages[page], title), (title, page + 1)
+
+
+def test_outline_and_headings_follow_the_guide_hierarchy(reader, structure, guide_html):
+    """Part → chapter → section: a part's pages are its children in the outline, and their
+    titles are tagged one level below the part's."""
+    levels = {title: level for title, level, _ in outline(reader)}
+    part, chapter = page_title(guide_html, "labels/index.html"), page_title(guide_html, "labels/produits.html")
+    assert levels[part] == 1 and levels[chapter] == 2, levels
+    headings = {norm(structure.text(e)): str(e.S) for e in structure.of_type("/H1", "/H2", "/H3")}
+    assert headings.get(part) == "/H1" and headings.get(chapter) == "/H2", headings
+
+
+def test_no_page_ends_with_a_heading_or_a_caption(view, guide_html):
+    """A heading or a table caption is never the last thing on a page: it goes with what it
+    introduces."""
+    titles = set()
+    for path in guide_html.rglob("*.html"):
+        page = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").select_one("main")
+        if page is None:
+            continue
+        for link in page.select("a.headerlink"):
+            link.decompose()
+        titles |= {norm(h.get_text()) for h in page.select("h1, h2, h3, h4, h5, h6, caption")}
+    titles.discard("")
+    stranded = []
+    for page in view.pages[1:]:
+        lines = [norm(line) for line in page.body]
+        last = {norm(" ".join(lines[-k:])) for k in (1, 2, 3)}  # a title may wrap
+        stranded += [(page.number, title) for title in sorted(titles & last)]
+    assert not stranded, f"pages qui finissent par un titre ou une légende : {stranded}"
+
+
+def test_figures_and_their_captions_share_a_page(structure, view, guide_build):
+    html = BeautifulSoup((guide_build / "pdf" / "index.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    captions = {}
+    for figure in html.select("main figure"):
+        img, caption = figure.find("img"), figure.find("figcaption")
+        if img is not None and caption is not None and img.get("alt"):
+            for link in caption.select("a.headerlink"):
+                link.decompose()
+            captions[norm(img["alt"])] = norm(caption.get_text())
+    assert captions
+    apart = []
+    for elem in structure.of_type("/Figure"):
+        caption = captions.get(norm(str(elem.get("/Alt", ""))))
+        if caption is None:
+            continue
+        page = view.pages[structure.page_of(elem)]
+        if norm(" ".join(page.body)).find(caption[:40]) < 0:
+            apart.append((page.number, caption[:60]))
+    assert not apart, f"figure et légende sur deux pages : {apart}"
+
+
+def test_no_hyphen_is_added_inside_addresses(view, guide_html):
+    """Every web or e-mail address the PDF prints reads whole: broken at a line end, nothing is
+    added (no hyphen glyph)."""
+    text = view.joined(first=1).replace(SOFT_HYPHEN, "")
+    html = BeautifulSoup((guide_html.parent / "pdf" / "index.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    addresses = set()
+    for a in html.select("main a[href^='http'], main a[href^='mailto:']"):
+        label = norm(a.get_text())
+        if re.fullmatch(r"(https?://|mailto:)?\S+[./@]\S+", label):
+            addresses.add(label.removeprefix("mailto:"))
+        if "show-url" in a.get("class", []):
+            addresses.add(a["href"])
+    addresses.add(RELEASE.licence_url)
+    assert len(addresses) > 20
+    broken = sorted(address for address in addresses if address not in text)
+    assert not broken, f"adresses coupées par un trait d'union ajouté : {broken}"
+
+
+def test_no_hyphenation_in_titles_headings_and_table_headers(structure, guide_build):
+    """Titles, headings, table headers and captions are never hyphenated: their text in the
+    PDF (a hyphen ending a line kept) is their text in the source."""
+    html = BeautifulSoup((guide_build / "pdf" / "index.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    source = norm(html.get_text(" "))
+    hyphenated = []
+    for elem in structure.of_type("/H", "/H1", "/H2", "/H3", "/H4", "/H5", "/H6", "/TH", "/Caption"):
+        text = structure.text(elem)
+        if HYPHENATION in text or SOFT_HYPHEN in text:
+            hyphenated.append(norm(text))
+        elif "\x02" in text and norm(text.replace("\x02", "-")) not in source:
+            hyphenated.append(norm(text.replace("\x02", "‐")))
+    assert not hyphenated, hyphenated
+
+
+def test_no_web_only_heading_in_the_pdf(view, reader):
+    titles = web_only_titles()
+    bookmarks = {title for title, _, _ in outline(reader)}
+    lines = {norm(line) for page in view.pages for line in page.body}
+    found = sorted(t for t in titles if t in lines or t in bookmarks)
+    assert not found, f"parties propres au site dans le PDF : {found}"
+    assert "prêt à imprimer :" not in view.joined()
+
+
+def test_every_internal_link_resolves(structure):
+    """Every link annotation leads somewhere in the file, and every /Link tag has its
+    annotation (a link drawn blue and tagged but not clickable is a dead link)."""
+    pdf = structure.pdf
+    names = {}
+    if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names:
+        todo = [pdf.Root.Names.Dests]
+        while todo:
+            node = todo.pop()
+            if "/Names" in node:
+                pairs = list(node.Names)
+                names.update({str(pairs[i]): pairs[i + 1] for i in range(0, len(pairs), 2)})
+            todo.extend(node.get("/Kids", []))
+    internal, dead = 0, []
+    for number, page in enumerate(pdf.pages, start=1):
+        for annot in page.get("/Annots", []):
+            if annot.get("/Subtype") != "/Link":
+                continue
+            action = annot.get("/A")
+            if action is not None and action.get("/S") == "/URI":
+                assert str(action.URI).startswith(("http://", "https://", "mailto:")), action.URI
+                continue
+            dest = annot.get("/Dest", action.get("/D") if action is not None else None)
+            internal += 1
+            if isinstance(dest, (pikepdf.String, pikepdf.Name)):
+                if str(dest).lstrip("/") not in names:
+                    dead.append((number, str(dest)))
+            elif not (isinstance(dest, pikepdf.Array) and len(dest) and
+                      isinstance(dest[0], pikepdf.Dictionary)):
+                dead.append((number, repr(dest)))
+    assert internal > 100
+    assert not dead, f"liens internes sans destination : {dead[:10]} ({len(dead)})"
+    without = [norm(structure.text(e)) for e in structure.of_type("/Link")
+               if not any(isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR"
+                          for k in kids(e))]
+    assert not without, f"{len(without)} balises /Link sans annotation : {without[:10]}"
+
+
+def test_link_annotations_are_under_link_tags_and_named_by_their_text(structure):
+    parents = {}
+    for elem, _ in structure.elements:
+        for kid in kids(elem):
+            if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
+                parents[kid.Obj.objgen] = elem
+    raw_targets = []
+    for page in structure.pdf.pages:
+        for annot in page.get("/Annots", []):
+            if annot.get("/Subtype") != "/Link":
+                continue
+            parent = parents.get(annot.objgen)
+            assert parent is not None and parent.S == "/Link", annot
+            contents = str(annot.get("/Contents", "")).strip("() ")
+            if contents.startswith(("#", "document-")) or "/" in contents and " " not in contents \
+                    and not contents.startswith(("http", "mailto")):
+                raw_targets.append(contents)
+    assert not raw_targets, f"/Contents = cible brute : {raw_targets[:10]}"
+
+
+def test_no_figure_without_alternative_text(structure):
+    bare = [structure.page_of(e) for e in structure.of_type("/Figure")
+            if "/Alt" not in e and "/ActualText" not in e]
+    assert not bare, f"/Figure sans /Alt (pages {[p + 1 for p in bare]}) : une image décorative est un artefact"
+
+
+def test_running_headers_and_footers_are_artifacts(view, structure):
+    """Header and footer text is pagination (/Artifact), never tagged content; and every marked
+    content id of the pages belongs to an element of the structure tree."""
+    tagged = [(p.number, mcid) for p in view.pages for mcid, artifact in p.margin_objects
+              if mcid != -1 or not artifact]
+    assert not tagged, f"en-têtes et pieds de page balisés : {tagged[:10]} ({len(tagged)})"
+    reachable = {e.objgen for e, _ in structure.elements}
+    orphans = 0
+    nums = list(structure.root.ParentTree.Nums)
+    for key, value in zip(nums[::2], nums[1::2]):
+        if isinstance(value, pikepdf.Array):
+            orphans += sum(1 for v in value if isinstance(v, pikepdf.Dictionary)
+                           and v.objgen not in reachable)
+    assert orphans == 0, f"{orphans} éléments de structure hors de l'arbre"
+
+
+def test_pdfua_reports_no_error(guide_pdf):
+    from pdfua import Severity, validate
+
+    report = validate(str(guide_pdf))
+    errors = [f"{f.rule_id} p.{f.location.page if f.location else '?'} {f.message}"
+              for f in report.findings if f.severity >= Severity.ERROR]
+    assert not errors, errors
+
+
+def test_english_passages_carry_their_language(structure, guide_html):
+    """`[greenwashing]{lang=en}`: lang="en" in the site, /Lang on its tag in the PDF."""
+    html = BeautifulSoup((guide_html / "labels" / "produits.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    assert [norm(s.get_text()) for s in html.select("main [lang=en]")].count("greenwashing") == 1
+    sources = sum(len(re.findall(r"\]\{lang=en\}", p.read_text(encoding="utf-8")))
+                  for p in DOCS.rglob("*.md") if "actualites" not in p.parts)
+    english = [norm(structure.text(e)) for e, _ in structure.elements
+               if str(e.get("/Lang", "")).startswith("en")]
+    assert "greenwashing" in english
+    assert len(english) >= sources - 1, english
+
+
+def test_text_reads_as_the_source_reads(structure, guide_build):
+    """What a screen reader gets from the tags: every word is a word of the source (no words
+    glued at line ends, no hyphenation hyphens), and the cover title reads whole."""
+    html = BeautifulSoup((guide_build / "pdf" / "index.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    hrefs = " ".join(a["href"] for a in html.select("a[href]"))  # printed after their link
+    vocabulary = set(WORD.findall(f'{html.get_text(" ")} {hrefs}'.lower()))
+    unknown = set()
+    for elem in structure.of_type("/P", "/H1", "/H2", "/H3", "/H4", "/LBody", "/TD", "/TH", "/Caption"):
+        text = structure.text(elem).replace(SOFT_HYPHEN, "\x02")
+        assert HYPHENATION not in text, text
+        # PDFium reads a soft hyphen, and a hyphen ending a line, as U+0002: the word reads
+        # whole without it (« ac|tuelle ») or is a compound (« dix-|sept »)
+        for word in re.findall(r"[0-9A-Za-zÀ-ÖØ-öø-ÿŒœ\x02]+", text.lower()):
+            whole = word.replace("\x02", "")
+            if whole in vocabulary or whole.isdigit():
+                continue  # (numbers: the pages of cross-references are the layout's)
+            if not all(part in vocabulary or part.isdigit() for part in word.split("\x02") if part):
+                unknown.add(word.replace("\x02", "|"))
+    assert not unknown, sorted(unknown)[:40]
+
+
+def test_lists_have_bodies_and_nested_lists_sit_in_their_items(structure):
+    for elem, parents in structure.elements:
+        if elem.S == "/LI":
+            assert any(isinstance(k, pikepdf.Dictionary) and k.get("/S") == "/LBody"
+                       for k in kids(elem)), norm(structure.text(elem))
+        if elem.S == "/L" and parents:
+            assert parents[-1].S != "/L", norm(structure.text(elem))[:80]
+
+
+def test_cover_and_contents_titles_are_headings_and_leaders_are_artifacts(structure, view):
+    headings = [norm(structure.text(e)) for e in structure.of_type("/H", "/H1", "/H2")]
+    assert "Guide pratique pour des achats numériques responsables" in headings
+    assert "Sommaire" in headings
+    tagged_dots = [t for t in (norm(structure.text(e)) for e in structure.of_type("/Link", "/Span"))
+                   if re.search(r"(\. ){3,}", t)]
+    assert not tagged_dots, tagged_dots[:5]
+
+
+def test_running_header_is_one_line_with_the_guide_title(view, reader):
+    """As in a book: the guide's title over the left pages, the chapter's over the right ones,
+    on one line."""
+    chapters_ = {title for title, _, _ in outline(reader)}
+    first = min(page for _, _, page in outline(reader)) + 1
+    for page in view.pages[first - 1:]:
+        assert len(page.header) == 1, (page.number, page.header)
+        header = norm(page.header[0])
+        if page.number % 2 == 0:
+            assert header.lower() == GUIDE_TITLE.lower(), (page.number, header)
+        else:
+            assert header in chapters_, (page.number, header)
+
+
+def test_the_pdf_uses_marianne(structure):
+    """The text is set in Marianne; another font only lends the few glyphs Marianne lacks
+    (✓, ◦, the hyphenation hyphen) or sets the labels drawn inside an SVG figure."""
+    glyphs = {}
+    for font in structure.pdf.pages[0].Resources.get("/Font", {}).values():
+        cmap = font.ToUnicode.read_bytes().decode("latin-1") if "/ToUnicode" in font else ""
+        glyphs[str(font.BaseFont)] = len(re.findall(r"^<[0-9a-fA-F]+>\s+<", cmap, re.M))
+    marianne = sum(n for name, n in glyphs.items() if "Marianne" in name)
+    others = sum(n for name, n in glyphs.items() if "Marianne" not in name)
+    assert marianne > 100 and others <= 60, glyphs
+
+
+def test_a_build_with_nothing_changed_does_not_render_the_pdf_again(guide_build, guide_pdf):
+    """`make` with nothing changed: the PDF's inputs are those of the last render, WeasyPrint is
+    not run and the file is left as it is (same bytes, same time stamp)."""
+    before = guide_pdf.stat().st_mtime_ns, guide_pdf.read_bytes()
+    proc = sphinx_build("guidepdf", guide_build / "pdf", "-d", str(guide_build / "doctrees-pdf"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "PDF à jour" in proc.stdout and "WeasyPrint :" not in proc.stdout, proc.stdout[-2000:]
+    assert (guide_pdf.stat().st_mtime_ns, guide_pdf.read_bytes()) == before
+
+
+def test_a_span_keeps_its_language_and_a_bad_code_is_reported(rootdir, tmp_path):
+    """`[text]{lang=xx}` → `<span lang="xx">` (MyST alone drops it); a malformed code is a
+    warning naming the file, and the span stays (without lang)."""
+    import shutil
+
+    from conftest import build_root
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(rootdir / "test-linkify" / "conf.py", src / "conf.py")
+    page = (rootdir / "test-linkify" / "index.md").read_text(encoding="utf-8").split("# ", 1)[0]
+    (src / "index.md").write_text(
+        page + "# Langues\n\nDe l’écoblanchiment ([greenwashing]{lang=en}), un "
+        "[Kindergarten]{.terme lang=de-DE} et [ceci]{lang=\"pas une langue\"}.\n", encoding="utf-8")
+    proc, _ = build_root(src, tmp_path / "out")
+    html = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert '<span lang="en">greenwashing</span>' in html
+    assert re.search(r'<span class="terme" lang="de-DE">Kindergarten</span>', html), html
+    assert "<span>ceci</span>" in html
+    assert "index.md" in proc.stderr and "code de langue invalide" in proc.stderr, proc.stderr
+    # the HTML the PDF is laid out from carries the same attribute (same doctree, same writer)
+
+
+def test_no_empty_heading(structure):
+    """What pdfua's UA-14-001 checks (the rule cannot run: pdfua 0.1.3 fails on pikepdf 10's
+    arrays): every heading tag has text."""
+    empty = [str(e.S) for e in structure.of_type("/H", "/H1", "/H2", "/H3", "/H4", "/H5", "/H6")
+             if not norm(structure.text(e))]
+    assert not empty, empty

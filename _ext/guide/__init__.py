@@ -10,6 +10,7 @@ from sphinx.application import Sphinx
 
 from .dsfr import setup_dsfr
 from .findings import setup_findings
+from .lang import setup_lang
 from .licence import setup_licence
 from .links import setup_links
 from .linkcheck import setup_linkcheck
@@ -24,7 +25,7 @@ from .typography import setup_typography
 __version__ = "0.2.0"
 # Bump when what the extension stores in the environment or puts in the doctrees changes:
 # Sphinx then re-reads every page instead of reusing stale doctrees.
-ENV_VERSION = 4
+ENV_VERSION = 6
 
 
 def setup(app: Sphinx) -> dict:
@@ -37,6 +38,7 @@ def setup(app: Sphinx) -> dict:
     setup_search(app)
     setup_news(app)
     setup_typography(app)
+    setup_lang(app)
     setup_metadata(app)
     setup_licence(app)
     setup_links(app)

@@ -3,8 +3,10 @@ WeasyPrint from the same doctrees as the site, tagged (PDF/UA-1), reproducible, 
 the site with its real size.
 
 - Builder `guidepdf` (make pdf): a single-file HTML builder whose assembled document holds every
-  page as a top-level chapter; `_templates/pdf.html` adds the cover and the table of contents;
-  `_static/pdf.css` sets the pages (running header, footer with page / total and licence).
+  page as a chapter, nested in its part (pdfbook.py makes the doctree a printed book);
+  `_templates/pdf.html` adds the cover, the colophon and the table of contents; `_static/pdf.css`
+  sets the pages (running header, footer with page / total and licence); pdftags.py finishes the
+  tags WeasyPrint cannot write. Nothing changed since the last render: no render (render_inputs).
 - In the HTML build: the PDF (and a thumbnail of its cover) is copied into `telechargements/`,
   the sidebar and `{guide-download}` link it with its size written the French way.
 """
@@ -24,7 +26,7 @@ from sphinx.builders.singlehtml import SingleFileHTMLBuilder
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from . import findings
+from . import findings, pdfbook
 from .release import date_fr
 from .theme import release_of
 
@@ -69,10 +71,43 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
     epilog = "Le PDF est dans %(outdir)s."
     search = False
     copysource = False
+    add_permalinks = False
+    default_translator_class = pdfbook.BookTranslator
 
     def init(self) -> None:
         super().init()
         self.use_index = False
+        # `{only} html` is the site only, `{only} pdf` the PDF only (README, « Écrire une page »).
+        self.tags.remove("html")
+        self.tags.add("pdf")
+        self.book_anchors: dict[str, str] = {}
+        self.book_web_only: set[str] = set()
+
+    def get_outdated_docs(self):
+        """Everything when what the single HTML is made from changed besides the pages (build
+        info, i.e. configuration; templates; the extension's code), nothing otherwise: the pages
+        Sphinx re-reads are then the only reason to write the HTML again — and with none,
+        neither the HTML nor the PDF is made again (`make` with nothing changed)."""
+        from sphinx.builders.html._build_info import BuildInfo
+
+        index = Path(self.outdir) / f"{self.config.root_doc}.html"
+        if not index.exists():
+            return "all documents"
+        built = index.stat().st_mtime
+        try:
+            if BuildInfo.load(Path(self.outdir) / ".buildinfo") != self.build_info:
+                return "all documents"
+        except (OSError, ValueError):
+            return "all documents"
+        newest = max([self.templates.newest_template_mtime() if self.templates else 0,
+                      *(p.stat().st_mtime for p in Path(__file__).parent.glob("*.py"))])
+        return "all documents" if newest > built else []
+
+    def write_documents(self, docnames) -> None:
+        if not docnames and (Path(self.outdir) / f"{self.config.root_doc}.html").exists():
+            logger.info("aucune page modifiée : document unique inchangé")
+            return
+        super().write_documents(docnames)
 
     def pages(self) -> list[str]:
         return [d for d in nav_order(self.env, self.config.root_doc) if not is_news(self.env, d)]
@@ -83,7 +118,9 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
         root_children = list(tree.children)
         tree.clear()
         tree["docname"] = root
-        for docname in self.pages():
+        pages = self.pages()
+        chapters = {}
+        for docname in pages:
             children = root_children if docname == root else list(self.env.get_doctree(docname).children)
             chapter = addnodes.start_of_file(docname=docname)
             chapter.extend(children)
@@ -92,8 +129,13 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
                 wrapper.remove(toctree)
                 if isinstance(wrapper, nodes.compound) and not wrapper.children:
                     wrapper.parent.remove(wrapper)
-            tree.append(chapter)
+            chapters[docname] = chapter
+        # Parts hold their chapters (pdfbook.py): headings and bookmarks follow the hierarchy.
+        tree.extend(pdfbook.nest_chapters(chapters, pdfbook.page_parents(self.env, pages, root), pages))
         self.env.resolve_references(tree, root, self)
+        pdfbook.make_book(tree)
+        self.book_anchors = tree["guide_anchors"]
+        self.book_web_only = tree["guide_web_only"]
         return tree
 
     def get_doc_context(self, docname, body, metatags):
@@ -102,20 +144,30 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
         return ctx
 
     def toc_entries(self) -> list[dict]:
-        """Chapters (pages) and their sections (h2), for the table of contents."""
+        """Parts, chapters (pages) and their sections (h2), for the table of contents; what
+        is web-only is not listed."""
+        from sphinx.util.nodes import process_only_nodes
+
+        pages = self.pages()
+        parents = pdfbook.page_parents(self.env, pages, self.config.root_doc)
         entries = []
-        for docname in self.pages():
+        for docname in pages:
             sections = []
             toc = self.env.tocs.get(docname)
+            if toc is not None:
+                toc = toc.deepcopy()
+                process_only_nodes(toc, self.tags)
             page_item = toc[0] if toc is not None and len(toc) else None
             if page_item is not None and len(page_item) > 1:
                 for item in page_item[1].children:
                     ref = item.next_node(nodes.reference)
-                    if ref is not None and ref.get("anchorname"):
+                    if ref is not None and ref.get("anchorname") and \
+                            ref["anchorname"].lstrip("#") not in self.book_web_only:
                         sections.append({"title": ref.astext(), "href": ref["anchorname"]})
+            anchor = self.book_anchors.get(docname)
             entries.append({"title": self.env.titles[docname].astext(),
-                            "href": f"#document-{docname}", "sections": sections,
-                            "level": 1 if docname.count("/") == 0 or docname.endswith("/index") else 2})
+                            "href": f"#{anchor}" if anchor else f"#document-{docname}",
+                            "sections": sections, "level": 2 if parents.get(docname) else 1})
         return entries
 
     def finish(self) -> None:
@@ -123,12 +175,23 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
         self.render_pdf()
 
     def render_pdf(self) -> None:
-        from weasyprint import HTML
-
         rel = release_of(self.app)
         html_path = Path(self.outdir) / f"{self.config.root_doc}.html"
         target = Path(self.outdir) / rel.pdf_name
         html = html_path.read_bytes()
+        stamp = Path(self.outdir) / ".pdf-inputs"
+        inputs = render_inputs(self.app, html)
+        cover = target.with_name(target.stem + "-couverture.png")
+        if target.exists() and cover.exists() and stamp.exists() and \
+                stamp.read_text(encoding="utf-8") == inputs:
+            # (its checks passed: the stamp is written only then)
+            logger.info(f"PDF à jour (mêmes entrées que le dernier rendu) : {target.name}")
+            return
+        stamp.unlink(missing_ok=True)
+        from weasyprint import HTML  # (2-3 s of imports: only when rendering)
+
+        from . import pdftags
+
         tmp = target.with_suffix(".pdf.tmp")
         logger.info(f"WeasyPrint : {html_path.name} → {target.name}")
         # Reproducible: the PDF's dates come from the release metadata (meta dcterms in
@@ -144,15 +207,22 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
         finally:
             if previous is None:
                 os.environ.pop("SOURCE_DATE_EPOCH", None)
+        # The tags WeasyPrint cannot write (pdftags.py, README « Le PDF »).
+        done = pdftags.finish(tmp, pdftags.Hints.from_html(html.decode("utf-8")))
+        logger.info(f"Balisage complété : {done.artifacts} artefacts, {done.spaces} espaces de fin "
+                    f"de ligne, {done.languages} passages en langue étrangère, {done.links_moved} "
+                    f"liens replacés, {done.list_bodies} corps d'éléments de liste, "
+                    f"{done.definitions} définitions")
         tmp.replace(target)
         for old in Path(self.outdir).glob("*.pdf"):
             if old.name != target.name:
                 old.unlink()
-        render_cover(target, target.with_name(target.stem + "-couverture.png"))
-        self.check_licence_on_pages(target)
+        render_cover(target, cover)
+        if self.check_licence_on_pages(target):
+            stamp.write_text(inputs, encoding="utf-8")
         logger.info(f"PDF : {target} ({size_fr(target.stat().st_size)})")
 
-    def check_licence_on_pages(self, pdf: Path) -> None:
+    def check_licence_on_pages(self, pdf: Path) -> bool:
         """Every page after the cover must carry the licence mention (running footer)."""
         import pypdfium2 as pdfium
 
@@ -173,6 +243,32 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
                 f"{', '.join(map(str, missing[:10]))}{'…' if len(missing) > 10 else ''})",
                 "le pied de page de _static/pdf.css (@bottom-left, string(licence)) doit rester",
                 path=pdf))
+        return not missing
+
+
+def render_inputs(app: Sphinx, html: bytes) -> str:
+    """A fingerprint of everything the PDF is made from: the single-page HTML, the files it
+    loads (print CSS, images, fonts), the release metadata, and the versions of what renders
+    and finishes it. Same fingerprint as the last render: the PDF on disk is that render's.
+    (`make` with nothing changed then skips WeasyPrint, the slow part.)"""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        digest.update(f"{label}\0{len(data)}\0".encode())
+        digest.update(data)
+
+    add("html", html)
+    out = Path(app.outdir)
+    for path in sorted([*out.glob("_static/*.css"), *out.glob("_images/*")]):
+        add(path.relative_to(out).as_posix(), path.read_bytes())
+    for font in pdfbook.marianne_faces(app.confdir)[1]:
+        add(font.name, font.read_bytes())
+    add("release", repr(release_of(app)).encode())
+    add("code", Path(__file__).with_name("pdftags.py").read_bytes() + Path(__file__).read_bytes())
+    add("versions", " ".join(version(p) for p in ("weasyprint", "pikepdf", "pypdfium2")).encode())
+    return digest.hexdigest()
 
 
 def render_cover(pdf: Path, png: Path, width: int = 300) -> None:
@@ -266,7 +362,8 @@ def _page_context(app: Sphinx, pagename, templatename, context, doctree):
         rel = release_of(app)
         context["guide_pdf_doc"] = {
             "release": rel, "published_fr": date_fr(rel.published), "updated_fr": date_fr(rel.updated),
-            "keywords": app.config.guide_pdf_keywords,
+            "keywords": app.config.guide_pdf_keywords, "online": app.config.html_baseurl,
+            "fonts": pdfbook.marianne_faces(app.confdir)[0],
         }
         return "pdf.html"
     info = pdf_info(app)

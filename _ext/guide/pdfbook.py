@@ -1,0 +1,227 @@
+"""The guide as a printed book: what the PDF builder (`guidepdf`, pdf.py) does to the assembled
+doctree and to its HTML before WeasyPrint lays it out.
+
+- Parts hold their chapters: a section index page (« Les labels ») is a part, the pages of its
+  toctree are chapters nested in it; headings and bookmarks follow (part h1, chapter h2,
+  section h3…), as the site's navigation does.
+- Anchors sit on the headings themselves (not on the <section> or an empty <span> before it):
+  a page number computed for an anchor (`target-counter`) is then the page where the heading is
+  printed, never the page before it.
+- Links: `#document-page#anchor` (singlehtml's form for glossary terms) becomes `#anchor`;
+  `#document-page` points to the page's heading; a cross-reference to another part of the
+  guide gets its page number in print (« voir p. 42 », pdf.css), a glossary term does not.
+- Web-only parts are left out: a section whose heading is preceded by `{.web-only}`, a box
+  with `:class: web-only`, any block carrying that class (README, « Écrire une page »). Sphinx's
+  `{only}` directive works too, for blocks without a heading (MyST lifts a heading out of it):
+  the PDF builder drops the `html` tag and adds `pdf`, so `{only} html` is the site only.
+- Card grids (sphinx-design) become a list of cross-references with their page numbers.
+- Glossary synonyms (« DEEE », « D3E » over one definition) print as one entry, « DEEE, D3E ».
+"""
+
+from __future__ import annotations
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.writers.html5 import HTML5Translator
+
+# Classes the print stylesheet styles, and the writers' marker of what the PDF leaves out.
+WEB_ONLY = "web-only"
+XREF = "xref-page"          # a cross-reference printed with its page number
+CHAPTER = "chapter"         # the top section of each page of the guide
+
+
+def page_parents(env, pages: list[str], root: str) -> dict[str, str | None]:
+    """The part each page belongs to (the page whose toctree lists it), None for top level.
+    The home page's toctree lists the top level: its pages are parts or single chapters."""
+    parents: dict[str, str | None] = {}
+    for docname in pages:
+        parents.setdefault(docname, None)
+        if docname == root:
+            continue
+        for child in env.toctree_includes.get(docname, []):
+            if child in pages:
+                parents[child] = docname
+    return parents
+
+
+def top_section(node: nodes.Element) -> nodes.section | None:
+    return next(iter(node.findall(nodes.section)), None)
+
+
+def nest_chapters(chapters: dict[str, nodes.Element], parents: dict[str, str | None],
+                  order: list[str]) -> list[nodes.Element]:
+    """Put each chapter inside the top section of its part; return the top-level nodes."""
+    top = []
+    for docname in order:
+        parent = parents.get(docname)
+        host = top_section(chapters[parent]) if parent in chapters else None
+        if host is None:
+            top.append(chapters[docname])
+        else:
+            host.append(chapters[docname])
+    return top
+
+
+def anchor_headings(tree: nodes.Element) -> None:
+    """Move a section's ids (and those of the targets just before its title) onto its title."""
+    for section in tree.findall(nodes.section):
+        if not section.children or not isinstance(section[0], (nodes.title, nodes.target)):
+            continue
+        title = next((c for c in section.children if isinstance(c, nodes.title)), None)
+        if title is None:
+            continue
+        moved = list(section["ids"])
+        section["ids"] = []
+        for child in list(section.children[:section.index(title)]):
+            if isinstance(child, nodes.target) and not child.get("refuri") and not child.get("refid"):
+                moved += child["ids"]
+                section.remove(child)
+        title["ids"] = moved + [i for i in title["ids"] if i not in moved]
+
+
+def first_anchor(node: nodes.Element) -> str | None:
+    section = top_section(node)
+    if section is None:
+        return None
+    title = next((c for c in section.children if isinstance(c, nodes.title)), None)
+    ids = (title["ids"] if title is not None else []) or section["ids"]
+    return ids[0] if ids else None
+
+
+def fix_links(tree: nodes.Element, anchors: dict[str, str]) -> None:
+    """`#document-x#y` → `#y`; `#document-x` → `#<x's heading>`; internal cross-references
+    that are not glossary terms are marked to be printed with their page number."""
+    for ref in tree.findall(nodes.reference):
+        uri = ref.get("refuri", "")
+        if uri.startswith("#document-"):
+            doc, _, anchor = uri.removeprefix("#document-").partition("#")
+            target = anchor or anchors.get(doc)
+            if target:
+                ref["refuri"] = f"#{target}"
+        elif ref.get("refid"):
+            ref["refuri"] = f"#{ref['refid']}"
+            del ref["refid"]
+        uri = ref.get("refuri", "")
+        is_term = any("std-term" in n.get("classes", []) for n in ref.findall(nodes.inline))
+        if uri.startswith("#") and not is_term and "toc-entry" not in ref["classes"]:
+            ref["classes"].append(XREF)
+
+
+def cards_to_list(tree: nodes.Element) -> None:
+    """A grid of linked cards becomes a bulleted list of cross-references (title, page)."""
+    for grid in list(tree.findall(nodes.container)):
+        if "sd-container-fluid" not in grid.get("classes", []) or grid.parent is None:
+            continue
+        items = nodes.bullet_list(classes=["cards-as-list"])
+        for card in grid.findall(nodes.container):
+            if "sd-card" not in card.get("classes", []):
+                continue
+            link = next((r for r in card.findall(nodes.reference)
+                         if "sd-stretched-link" in r.get("classes", [])), None)
+            title = next((c for c in card.findall(nodes.container)
+                          if "sd-card-title" in c.get("classes", [])), None)
+            if link is None or title is None:
+                continue
+            ref = nodes.reference("", title.astext().strip(), refuri=link.get("refuri", ""),
+                                  internal=True)
+            if link.get("refid"):
+                ref["refid"] = link["refid"]
+            items += nodes.list_item("", nodes.paragraph("", "", ref))
+        if len(items):
+            grid.replace_self(items)
+
+
+def merge_glossary_synonyms(tree: nodes.Element) -> None:
+    """Terms sharing one definition print as one entry: « DEEE, D3E », both still targets."""
+    for glossary in tree.findall(addnodes.glossary):
+        for item in glossary.findall(nodes.definition_list_item):
+            terms = [c for c in item.children if isinstance(c, nodes.term)]
+            if len(terms) < 2:
+                continue
+            first = terms[0]
+            for other in terms[1:]:
+                first += nodes.Text(", ")
+                for ids in other["ids"]:
+                    first += nodes.inline("", "", ids=[ids])
+                first.extend(other.children)
+                item.remove(other)
+
+
+def mark_addresses(tree: nodes.Element) -> None:
+    """An external link whose text is its address (a URL, an e-mail) is printed as an address:
+    it may break after « / » but is never hyphenated (pdf.css, `a.url`)."""
+    for ref in tree.findall(nodes.reference):
+        uri = ref.get("refuri", "")
+        text = ref.astext().strip()
+        if uri.startswith(("http://", "https://", "mailto:")) and \
+                text in (uri, uri.removeprefix("mailto:"), uri.rstrip("/")):
+            ref["classes"].append("url")
+
+
+# The Marianne font of the DSFR npm package (installed by make, never copied into the repo).
+MARIANNE = "node_modules/@gouvfr/dsfr/dist/fonts"
+_FACES = [("Regular", "normal", "normal"), ("Bold", "bold", "normal"),
+          ("Regular_Italic", "normal", "italic"), ("Bold_Italic", "bold", "italic")]
+
+
+def marianne_faces(confdir) -> tuple[str, list]:
+    """The @font-face rules of Marianne (file URIs) and the font files, or ("", []) when the
+    DSFR package is not installed."""
+    from pathlib import Path
+
+    folder = Path(confdir) / MARIANNE
+    files = [folder / f"Marianne-{name}.woff" for name, _, _ in _FACES]
+    if not all(f.exists() for f in files):
+        return "", []
+    rules = [f'@font-face {{ font-family: Marianne; src: url("{f.resolve().as_uri()}") format("woff"); '
+             f"font-weight: {weight}; font-style: {style}; }}"
+             for f, (_, weight, style) in zip(files, _FACES)]
+    return "\n".join(rules), files
+
+
+def drop_web_only(tree: nodes.Element) -> set[str]:
+    """Remove every element marked web-only; return the ids that went with them."""
+    gone: set[str] = set()
+    for node in list(tree.findall(nodes.Element)):
+        if WEB_ONLY in node.get("classes", []) and node.parent is not None:
+            for inner in node.findall(nodes.Element):
+                gone.update(inner.get("ids", []))
+            node.parent.remove(node)
+    return gone
+
+
+def make_book(tree: nodes.document) -> None:
+    """Every print-only change of the assembled doctree, in order."""
+    tree["guide_web_only"] = drop_web_only(tree)
+    anchor_headings(tree)
+    anchors = {}
+    for start in tree.findall(addnodes.start_of_file):
+        top = top_section(start)
+        if top is not None:
+            top["classes"].append(CHAPTER)
+        anchor = first_anchor(start)
+        if anchor:
+            anchors[start["docname"]] = anchor
+    cards_to_list(tree)
+    merge_glossary_synonyms(tree)
+    fix_links(tree, anchors)
+    mark_addresses(tree)
+    tree["guide_anchors"] = anchors
+
+
+class BookTranslator(HTML5Translator):
+    """HTML for print: no empty `<span id="document-…">` before each page (its anchor is the
+    page's heading) and no permalink signs."""
+
+    def visit_start_of_file(self, node) -> None:
+        self.docnames.append(node["docname"])
+
+    def add_permalink_ref(self, node, title: str) -> None:
+        return
+
+    def get_secnumber(self, node):
+        return None  # the guide numbers no section (and its sections' ids are on their titles)
+
+    def add_fignumber(self, node) -> None:
+        if not isinstance(node, nodes.section):
+            super().add_fignumber(node)

@@ -1,0 +1,667 @@
+"""Finishing the PDF's tags where WeasyPrint cannot (pikepdf, after WeasyPrint wrote the file).
+
+WeasyPrint 70 writes a tagged PDF (PDF/UA-1) but leaves what a screen reader or a text
+extractor gets wrong in places it has no option for; each step below fixes one of them, on the
+file's structure tree and content streams, and nothing else (the pages look the same):
+
+1. running headers and footers: WeasyPrint tags their text under structure elements that are
+   not in the tree → marked as pagination artifacts (/Artifact /Pagination /Header|/Footer);
+2. decorative images (empty `alt`): tagged /Figure without /Alt → artifacts;
+   table-of-contents dot leaders, tagged as text → artifacts;
+3. words at line ends: WeasyPrint drops the space that ends a line, so the tags read
+   « desachats » → a real space glyph is drawn there (PDF 1.7, 14.8.2.5: word breaks are
+   explicit spaces), except where the source has no space (an address broken after « / »);
+   the hyphen added at a hyphenation point reads as U+00AD (soft hyphen, 14.8.2.2.3), so
+   « respon‐ sables » reads « responsables »;
+4. English passages (`lang="en"` in the HTML) get /Lang on their tag;
+5. links: an annotation tagged under a /Span moves under its /Link; a /Link without annotation
+   becomes a /Span; each annotation's /Contents is the link's text, not its raw target;
+6. lists: every /LI gets its /LBody, a nested list goes inside the item it belongs to, and a
+   definition list (glossary) pairs each term (/Lbl) with its definition (/LBody);
+7. table header cells get /Scope (Column in the header row, Row in a body row).
+
+The text behind each marked-content id comes from PDFium (pypdfium2, already used to check the
+PDF): pikepdf reads structure, PDFium reads text.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import html as htmllib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pikepdf
+from pikepdf import Array, ContentStreamInstruction, Dictionary, Name, Operator, String
+
+BDC = Operator("BDC")
+
+HYPHENATION = "\u2010"  # WeasyPrint's default hyphenate-character
+INLINE = {"/Span", "/Link", "/Lbl"}  # tags whose text flows inside a block (and NonStruct, if
+#                                     it holds no block: see Tree.inline)
+
+
+@dataclass
+class Mark:
+    """The text of one marked-content sequence and the box it covers (PDF user space)."""
+    text: str = ""
+    left: float = 1e9
+    bottom: float = 1e9
+    right: float = -1e9
+    top: float = -1e9
+
+    def add(self, text: str, box: tuple[float, float, float, float]) -> None:
+        self.text += text
+        self.left, self.bottom = min(self.left, box[0]), min(self.bottom, box[1])
+        self.right, self.top = max(self.right, box[2]), max(self.top, box[3])
+
+
+@dataclass
+class Hints:
+    """What the HTML says and the PDF does not: its text, its English passages, its terms."""
+    source: str = ""                                    # the document's text, whitespace folded
+    languages: list[tuple[str, str]] = field(default_factory=list)   # (lang, text) in order
+    terms: set[str] = field(default_factory=set)        # <dt> texts
+
+    @classmethod
+    def from_html(cls, html: str) -> Hints:
+        body = html[html.find("<body"):]
+
+        def text(fragment: str) -> str:
+            return fold(htmllib.unescape(re.sub(r"<[^>]+>", "", fragment)))
+
+        langs = [(m["lang"], text(m["text"])) for m in
+                 re.finditer(r'<span[^>]*\blang="(?P<lang>[^"]+)"[^>]*>(?P<text>.*?)</span>', body, re.S)]
+        terms = {text(m) for m in re.findall(r"<dt\b[^>]*>(.*?)</dt>", body, re.S)}
+        hrefs = " ".join(htmllib.unescape(h) for h in re.findall(r'\bhref="([^"#][^"]*)"', body))
+        # blocks end with « ¶ »: a line end never joins two of them, a paragraph continued on
+        # the next page does
+        blocks = re.sub(r"</(p|li|dt|dd|td|th|h[1-6]|caption|figcaption|div|section)>", " ¶ ", body)
+        source = text(re.sub(r"<(style|script)\b.*?</\1>", "", blocks, flags=re.S)) + " ¶ " + hrefs
+        return cls(source=source, languages=langs, terms=terms)
+
+
+@dataclass
+class Report:
+    artifacts: int = 0
+    spaces: int = 0
+    languages: int = 0
+    links_moved: int = 0
+    list_bodies: int = 0
+    definitions: int = 0
+    paragraphs: int = 0
+
+
+def fold(text: str) -> str:
+    return re.sub(r"[\s\u00a0\u202f]+", " ", text).strip()
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+def read_marks(path: Path) -> list[dict[int, Mark]]:
+    """For each page, the text and box of every marked-content id (PDFium)."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    doc = pdfium.PdfDocument(str(path))
+    pages = []
+    try:
+        for index in range(len(doc)):
+            page = doc[index]
+            textpage = page.get_textpage()
+            marks: dict[int, Mark] = defaultdict(Mark)
+            for j in range(raw.FPDFPage_CountObjects(page)):
+                obj = raw.FPDFPage_GetObject(page, j)
+                if raw.FPDFPageObj_GetType(obj) != raw.FPDF_PAGEOBJ_TEXT:
+                    continue
+                mcid = raw.FPDFPageObj_GetMarkedContentID(obj)
+                if mcid < 0:
+                    continue
+                size = raw.FPDFTextObj_GetText(obj, textpage, None, 0)
+                buf = ctypes.create_string_buffer(size)
+                raw.FPDFTextObj_GetText(obj, textpage,
+                                        ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), size)
+                edges = [ctypes.c_float() for _ in range(4)]
+                raw.FPDFPageObj_GetBounds(obj, *(ctypes.byref(e) for e in edges))
+                marks[mcid].add(buf.raw[:max(size - 2, 0)].decode("utf-16-le", "replace"),
+                                tuple(e.value for e in edges))
+            pages.append(dict(marks))
+    finally:
+        doc.close()
+    return pages
+
+
+def kids(elem) -> list:
+    k = elem.get("/K")
+    if k is None:
+        return []
+    return list(k) if isinstance(k, Array) else [k]
+
+
+def is_elem(obj) -> bool:
+    return isinstance(obj, Dictionary) and "/S" in obj
+
+
+class Tree:
+    """The structure tree with parents, pages and the text behind every element."""
+
+    def __init__(self, pdf: pikepdf.Pdf, marks: list[dict[int, Mark]]):
+        self.pdf, self.marks = pdf, marks
+        self.root = pdf.Root.StructTreeRoot
+        self.page_index = {p.obj.objgen: i for i, p in enumerate(pdf.pages)}
+        self.parent: dict[tuple, object] = {}
+        self.order: list = []
+        self.spaces_after: dict[int, set[int]] = getattr(self, "spaces_after", defaultdict(set))
+        # the parent tree: page index → array of elements by content id; annotation key → slot
+        self.nums = self.root.ParentTree.Nums
+        pairs = range(0, len(self.nums), 2)
+        self.rows = {int(self.nums[i]): self.nums[i + 1] for i in pairs}
+        self.slot = {int(self.nums[i]): i + 1 for i in pairs}
+        self._walk(self.root, None)
+
+    def _walk(self, elem, parent) -> None:
+        for kid in kids(elem):
+            if is_elem(kid):
+                self.parent[kid.objgen] = elem
+                self.order.append(kid)
+                self._walk(kid, kid)
+
+    def page(self, elem) -> int | None:
+        while elem is not None and is_elem(elem):
+            if "/Pg" in elem:
+                return self.page_index.get(elem.Pg.objgen)
+            elem = self.parent.get(elem.objgen)
+        return None
+
+    def mcids(self, elem, page=None) -> list[tuple[int, int]]:
+        """(page, mcid) of the content under `elem`, in order."""
+        page = self.page_index.get(elem.Pg.objgen, page) if "/Pg" in elem else page
+        out = []
+        for kid in kids(elem):
+            if isinstance(kid, int):
+                out.append((page, int(kid)))
+            elif is_elem(kid):
+                out.extend(self.mcids(kid, page))
+        return out
+
+    def text(self, elem) -> str:
+        return "".join(self.marks[p].get(m, Mark()).text for p, m in self.mcids(elem) if p is not None)
+
+    def inline(self, elem) -> bool:
+        """True for a tag whose content flows in the line of its block (a span, a link, an
+        <abbr> or <strong>: NonStruct holding no block)."""
+        if str(elem.S) in INLINE:
+            return True
+        if elem.S != "/NonStruct":
+            return False
+        return all(isinstance(k, int) or (isinstance(k, Dictionary) and "/S" not in k)
+                   or (is_elem(k) and self.inline(k)) for k in kids(elem))
+
+    def set_kids(self, elem, items: list) -> None:
+        elem.K = Array(items)
+
+    def adopt(self, holder, items: list, page: int | None) -> None:
+        """`holder` now holds `items`: their /P, and the parent tree for content ids."""
+        nums, rows, slot = self.nums, self.rows, self.slot
+        for item in items:
+            if isinstance(item, int):
+                if page is not None and isinstance(rows.get(page), Array):
+                    rows[page][int(item)] = holder
+            elif isinstance(item, Dictionary) and item.get("/Type") == "/OBJR":
+                key = int(item.Obj.get("/StructParent", -1))
+                if key in slot:
+                    nums[slot[key]] = holder
+            elif is_elem(item):
+                item.P = holder
+                self.parent[item.objgen] = holder
+
+    def new_elem(self, tag: str, parent, items: list, page: int | None):
+        """A new structure element under `parent` holding `items` (content of `page`)."""
+        elem = self.pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name(tag), P=parent,
+                                                 K=Array(items)))
+        if page is not None:
+            elem.Pg = self.pdf.pages[page].obj
+        self.adopt(elem, items, page)
+        self.parent[elem.objgen] = parent
+        return elem
+
+
+# -- content streams -----------------------------------------------------------------------------
+
+class Streams:
+    """The pages' content streams as instruction lists, edited in place and written back once."""
+
+    def __init__(self, pdf: pikepdf.Pdf):
+        self.pdf = pdf
+        self.ops: dict[int, list] = {}
+
+    def get(self, index: int) -> list:
+        if index not in self.ops:
+            page = self.pdf.pages[index]
+            self.ops[index] = list(pikepdf.parse_content_stream(page))
+        return self.ops[index]
+
+    def write(self) -> None:
+        for index, ops in self.ops.items():
+            data = pikepdf.unparse_content_stream(ops)
+            self.pdf.pages[index].obj.Contents = self.pdf.make_stream(data)
+
+
+def _mcid_of(operands) -> int | None:
+    if len(operands) == 2 and isinstance(operands[1], Dictionary) and "/MCID" in operands[1]:
+        return int(operands[1].MCID)
+    return None
+
+
+def make_artifacts(streams: Streams, page: int, mcids: dict[int, str | None]) -> int:
+    """Turn the marked-content sequences `mcids` of a page into artifacts; the value is the
+    pagination subtype (Header, Footer) or None for a plain artifact."""
+    count = 0
+    ops = streams.get(page)
+    for i, instr in enumerate(ops):
+        if getattr(instr, "operator", None) == BDC:
+            mcid = _mcid_of(instr.operands)
+            if mcid in mcids:
+                subtype = mcids[mcid]
+                props = Dictionary(Type=Name.Pagination, Subtype=Name(f"/{subtype}")) if subtype \
+                    else Dictionary()
+                ops[i] = ContentStreamInstruction([Name.Artifact, props], BDC)
+                count += 1
+    return count
+
+
+def _space_codes(pdf: pikepdf.Pdf) -> dict[tuple, bytes]:
+    """For each font (by object), the code of its space glyph, read from its ToUnicode map."""
+    codes = {}
+    for page in pdf.pages[:1]:
+        for font in page.Resources.get("/Font", {}).values():
+            if "/ToUnicode" not in font:
+                continue
+            cmap = font.ToUnicode.read_bytes().decode("latin-1")
+            match = re.search(r"<([0-9a-fA-F]+)>\s*<0020>", cmap)
+            if match:
+                codes[font.objgen] = bytes.fromhex(match.group(1))
+    return codes
+
+
+def add_spaces(pdf: pikepdf.Pdf, streams: Streams, page: int, mcids: set[int],
+               codes: dict[tuple, bytes]) -> int:
+    """Append a space glyph to the last text run of each marked-content sequence `mcids`."""
+    fonts = pdf.pages[page].Resources.get("/Font", {})
+    ops = streams.get(page)
+    current = None
+    font = None
+    last_run: dict[int, tuple[int, object]] = {}
+    for i, instr in enumerate(ops):
+        name = str(getattr(instr, "operator", ""))
+        if name == "BDC":
+            current = _mcid_of(instr.operands)
+        elif name == "EMC":
+            current = None
+        elif name == "Tf":
+            font = fonts.get(str(instr.operands[0]))
+        elif name in ("TJ", "Tj") and current in mcids and font is not None:
+            last_run[current] = (i, font)
+    done = 0
+    for mcid, (i, font) in last_run.items():
+        code = codes.get(font.objgen)
+        if code is None:
+            continue
+        operands, name = ops[i].operands, str(ops[i].operator)
+        run = list(operands[0]) if name == "TJ" else [operands[0]]
+        ops[i] = ContentStreamInstruction([Array(run + [String(code)])], Operator("TJ"))
+        done += 1
+    return done
+
+
+def soft_hyphens(pdf: pikepdf.Pdf) -> None:
+    """The hyphenation hyphen (U+2010, which the sources never use) reads as U+00AD."""
+    seen = set()
+    for page in pdf.pages[:1]:
+        for font in page.Resources.get("/Font", {}).values():
+            if "/ToUnicode" not in font or font.ToUnicode.objgen in seen:
+                continue
+            seen.add(font.ToUnicode.objgen)
+            cmap = font.ToUnicode.read_bytes()
+            fixed = re.sub(rb"(<[0-9a-fA-F]+>\s*)<2010>", rb"\1<00ad>", cmap)
+            if fixed != cmap:
+                font.ToUnicode.write(fixed)
+
+
+# -- the steps -----------------------------------------------------------------------------------
+
+def _parent_tree(root) -> dict[int, object]:
+    nums = root.ParentTree.Nums
+    return {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+
+
+def artifacts(tree: Tree, streams: Streams, report: Report) -> None:
+    """Steps 1 and 2: margins, decorative figures and dot leaders become artifacts."""
+    pdf = tree.pdf
+    entries = _parent_tree(tree.root)
+    reachable = {e.objgen for e in tree.order}
+    height = {i: float(p.MediaBox[3]) for i, p in enumerate(pdf.pages)}
+    for index in range(len(pdf.pages)):
+        row = entries.get(index)
+        if not isinstance(row, Array):
+            continue
+        todo: dict[int, str | None] = {}
+        for mcid, elem in enumerate(row):
+            if not is_elem(elem):
+                continue
+            if elem.objgen not in reachable:        # margin boxes: header or footer
+                mark = tree.marks[index].get(mcid)
+                top = mark.top if mark else 0
+                todo[mcid] = "Header" if top > height[index] / 2 else "Footer"
+            elif elem.S == "/Figure" and "/Alt" not in elem and "/ActualText" not in elem:
+                todo[mcid] = None
+                parent = tree.parent.get(elem.objgen)
+                if parent is not None:
+                    tree.set_kids(parent, [k for k in kids(parent)
+                                           if not (is_elem(k) and k.objgen == elem.objgen)])
+            elif elem.S == "/Link" and re.fullmatch(r"[\s.\u00a0]+",
+                                                    tree.marks[index].get(mcid, Mark()).text or "x"):
+                todo[mcid] = None                    # a dot leader (table of contents)
+                if mcid - 1 >= 0 and mcid - 1 not in todo:
+                    # the text drawn just before the leader (the entry's title) ends with a
+                    # space: « Logiciels 85 », not « Logiciels85 »
+                    tree.spaces_after[index].add(mcid - 1)
+                tree.set_kids(elem, [k for k in kids(elem) if k != mcid])
+        if todo:
+            report.artifacts += make_artifacts(streams, index, todo)
+            for mcid in todo:
+                row[mcid] = None
+    tree.__init__(pdf, tree.marks)  # parents again, without what left the tree
+
+
+def _lines(marks: list[tuple[int, int, Mark]]) -> list[list[tuple[int, int, Mark]]]:
+    """Group marks into lines: top to bottom, a mark joining the line it overlaps by half."""
+    lines: list[list] = []
+    for item in marks:
+        mark = item[2]
+        for line in lines:
+            ref = line[-1][2]
+            if item[0] != line[-1][0]:
+                continue
+            overlap = min(mark.top, ref.top) - max(mark.bottom, ref.bottom)
+            if overlap > 0.5 * min(mark.top - mark.bottom, ref.top - ref.bottom):
+                line.append(item)
+                break
+        else:
+            lines.append([item])
+    return lines
+
+
+def line_ends(tree: Tree, streams: Streams, hints: Hints, report: Report) -> None:
+    """Step 3: a space glyph at every line end that ends a word, as the source reads."""
+    codes = _space_codes(tree.pdf)
+    todo: dict[int, set[int]] = defaultdict(set)
+    for elem in tree.order:
+        if tree.inline(elem):
+            continue
+        page = tree.page(elem)
+        refs = []
+        for kid in kids(elem):  # the block's own inline content, not its nested blocks
+            if isinstance(kid, int):
+                refs.append((page, int(kid)))
+            elif is_elem(kid) and tree.inline(kid):
+                refs.extend(tree.mcids(kid, page))
+        items = [(p, m, tree.marks[p][m]) for p, m in refs
+                 if p is not None and m in tree.marks[p] and tree.marks[p][m].text]
+        if len(items) < 2:
+            continue
+        lines = _lines(items)
+        for line, following in zip(lines, lines[1:]):
+            page, mcid, mark = max(line, key=lambda item: item[2].right)
+            text, nxt = mark.text, min(following, key=lambda item: item[2].left)[2].text
+            if not text or text[-1].isspace() or text[-1] in HYPHENATION + "\u00a0\u202f":
+                continue
+            # PDFium reads a hyphen ending a line as U+0002 (its « maybe hyphenation » mark)
+            tail, head = fold(text.replace("\x02", "-"))[-15:], fold(nxt)[:15]
+            if text.endswith("\x02") and tail[:-1] + head in hints.source:
+                continue  # a hyphenated word
+            if tail + " " + head in hints.source:
+                pass
+            elif tail + head in hints.source or tail[-1] in "-/(['’«":
+                continue  # an address, a compound: the source has no space here
+            todo[page].add(mcid)
+            mark.text += " "
+    for page, mcids in tree.spaces_after.items():
+        for mcid in mcids:
+            mark = tree.marks[page].get(mcid)
+            if mark is not None and mark.text and not mark.text[-1].isspace():
+                todo[page].add(mcid)
+                mark.text += " "
+    for page, mcids in todo.items():
+        report.spaces += add_spaces(tree.pdf, streams, page, mcids, codes)
+
+
+def continued_paragraphs(tree: Tree, hints: Hints, report: Report) -> None:
+    """A paragraph a page break cuts in two is one /P again (WeasyPrint tags each page apart):
+    the second part joins the first when the source reads them as one paragraph."""
+    paragraphs = [e for e in tree.order if e.S == "/P"]
+    for first, second in zip(paragraphs, paragraphs[1:]):
+        page_a, page_b = tree.page(first), tree.page(second)
+        if page_a is None or page_b != page_a + 1 or tree.parent.get(first.objgen) is None:
+            continue
+        tail = fold(tree.text(first).replace("\x02", "-").replace(HYPHENATION, "-"))[-20:]
+        head = fold(tree.text(second))[:20]
+        if not tail or not head:
+            continue
+        hyphenated = tail.endswith("-") and tail[:-1] + head in hints.source
+        if hyphenated or tail + " " + head in hints.source or tail + head in hints.source:
+            _move_content(tree, second, first)
+            report.paragraphs += 1
+
+
+def languages(tree: Tree, hints: Hints, report: Report) -> None:
+    """Step 4: /Lang on the tags of passages in another language, matched in order by text."""
+    wanted: dict[str, list[str]] = defaultdict(list)
+    for lang, text in hints.languages:
+        wanted[text].append(lang)
+    for elem in tree.order:
+        if elem.S not in ("/Span", "/NonStruct", "/Link"):
+            continue
+        text = fold(tree.text(elem))
+        if wanted.get(text):
+            elem.Lang = String(wanted[text].pop(0))
+            report.languages += 1
+
+
+def _objrs(elem) -> list:
+    return [k for k in kids(elem) if isinstance(k, Dictionary) and k.get("/Type") == "/OBJR"]
+
+
+def _target(link) -> str | None:
+    """Where a /Link's (first) annotation leads."""
+    for objr in _objrs(link):
+        annot = objr.Obj
+        if "/Dest" in annot:
+            return f"dest:{annot.Dest}"
+        if "/A" in annot:
+            return f"uri:{annot.A.get('/URI', annot.A.get('/D', ''))}"
+    return None
+
+
+def _move_content(tree: Tree, source, holder) -> None:
+    """Append the content of `source` to `holder` (wrapped in a /Span keeping its page when it
+    is on another page), and drop `source`."""
+    page = tree.page(source)
+    items = kids(source)
+    if page != tree.page(holder) and any(isinstance(i, int) for i in items):
+        items = [tree.new_elem("/Span", holder, items, page)]
+    else:
+        tree.adopt(holder, items, page)
+    tree.set_kids(holder, kids(holder) + items)
+    parent = tree.parent.get(source.objgen)
+    if parent is not None:
+        tree.set_kids(parent, [k for k in kids(parent) if not (is_elem(k) and k.objgen == source.objgen)])
+
+
+def merge_links(tree: Tree, report: Report) -> None:
+    """One HTML link is one /Link: WeasyPrint makes one per line box and one more for an
+    `a::after` (the printed address), nested in the first."""
+    for elem in list(tree.order):
+        if elem.S != "/Link":
+            continue
+        up = tree.parent.get(elem.objgen)
+        while is_elem(up) and up.S != "/Link":
+            up = tree.parent.get(up.objgen)
+        if is_elem(up):
+            _move_content(tree, elem, up)
+            report.links_moved += 1
+    tree.__init__(tree.pdf, tree.marks)
+    for parent in list(tree.order):
+        items = kids(parent)
+        keep = []
+        for item in items:
+            prev = keep[-1] if keep else None
+            if is_elem(item) and item.S == "/Link" and is_elem(prev) and prev.S == "/Link" \
+                    and _target(item) is not None and _target(item) == _target(prev):
+                tree.set_kids(parent, keep + [item] + items[len(keep) + 1:])
+                _move_content(tree, item, prev)
+                report.links_moved += 1
+                continue
+            keep.append(item)
+        tree.set_kids(parent, keep)
+    tree.__init__(tree.pdf, tree.marks)
+
+
+def links(tree: Tree, report: Report) -> None:
+    """Step 5: annotations under their /Link, /Link always with an annotation, /Contents."""
+    nums = tree.root.ParentTree.Nums
+    slot = {int(nums[i]): i + 1 for i in range(0, len(nums), 2)}
+    for elem in list(tree.order):
+        objrs = [k for k in kids(elem) if isinstance(k, Dictionary) and k.get("/Type") == "/OBJR"]
+        if elem.S == "/Link" or not objrs:
+            continue
+        target, up = None, tree.parent.get(elem.objgen)
+        while is_elem(up):
+            if up.S == "/Link":
+                target = up
+                break
+            up = tree.parent.get(up.objgen)
+        if target is None:
+            elem.S = Name.Link
+            continue
+        moved = {o.objgen for o in objrs}
+        tree.set_kids(elem, [k for k in kids(elem)
+                             if not (isinstance(k, Dictionary) and k.objgen in moved)])
+        tree.set_kids(target, kids(target) + objrs)
+        for objr in objrs:
+            key = int(objr.Obj.get("/StructParent", -1))
+            if key in slot:
+                nums[slot[key]] = target
+        report.links_moved += len(objrs)
+
+
+def link_contents(tree: Tree) -> None:
+    """A /Link without annotation is no link (/Span); an annotation's /Contents is its text."""
+    for elem in tree.order:
+        if elem.S != "/Link":
+            continue
+        objrs = _objrs(elem)
+        if not objrs:
+            elem.S = Name.Span
+            continue
+        text = fold(tree.text(elem))
+        for objr in objrs:
+            if text:
+                objr.Obj.Contents = String(text)
+
+
+def lists(tree: Tree, hints: Hints, report: Report) -> None:
+    """Step 6: /LBody in every /LI, nested lists in their item, terms paired with definitions."""
+    for elem in list(tree.order):
+        if elem.S != "/L":
+            continue
+        items = kids(elem)
+        # A nested list WeasyPrint placed beside the items goes into the item before it.
+        fixed = []
+        for item in items:
+            if is_elem(item) and item.S == "/L" and fixed and is_elem(fixed[-1]) and fixed[-1].S == "/LI":
+                body = _body(tree, fixed[-1], report)
+                tree.set_kids(body, kids(body) + [item])
+                item.P = body
+            else:
+                fixed.append(item)
+        tree.set_kids(elem, fixed)
+        # A definition list: items alternate term, definition.
+        lis = [i for i in fixed if is_elem(i) and i.S == "/LI"]
+        if len(lis) >= 2 and len(lis) == len(fixed) and \
+                fold(tree.text(lis[0])) in hints.terms:
+            paired, i = [], 0
+            while i < len(lis):
+                term = lis[i]
+                if fold(tree.text(term)) in hints.terms and i + 1 < len(lis) and \
+                        fold(tree.text(lis[i + 1])) not in hints.terms:
+                    definition = lis[i + 1]
+                    label, body = _body(tree, term, report), _body(tree, definition, report)
+                    label.S = Name.Lbl
+                    tree.set_kids(term, [label, body])
+                    tree.adopt(term, [body], None)
+                    tree.set_kids(definition, [])
+                    paired.append(term)
+                    report.definitions += 1
+                    i += 2
+                else:
+                    paired.append(term)
+                    i += 1
+            tree.set_kids(elem, paired)
+    for elem in list(tree.order):
+        if elem.S == "/LI":
+            _body(tree, elem, report)
+
+
+def _body(tree: Tree, li, report: Report):
+    """The /LBody of a list item, made from its content (all but its /Lbl) when missing."""
+    label = [k for k in kids(li) if is_elem(k) and k.S == "/Lbl"]
+    rest = [k for k in kids(li) if not (is_elem(k) and k.S == "/Lbl")]
+    if len(rest) == 1 and is_elem(rest[0]) and rest[0].S == "/LBody":
+        return rest[0]
+    body = tree.new_elem("/LBody", li, rest, tree.page(li))
+    tree.set_kids(li, label + [body])
+    report.list_bodies += 1
+    return body
+
+
+def table_headers(tree: Tree) -> None:
+    """Step 7: /Scope on header cells."""
+    for elem in tree.order:
+        if elem.S != "/TH":
+            continue
+        row = tree.parent.get(elem.objgen)
+        group = tree.parent.get(row.objgen) if row is not None else None
+        scope = Name.Column if group is not None and group.S == "/THead" else Name.Row
+        attrs = elem.get("/A")
+        if not isinstance(attrs, Dictionary):
+            attrs = Dictionary(O=Name.Table)
+            elem.A = attrs
+        attrs.Scope = scope
+
+
+def finish(path: Path, hints: Hints) -> Report:
+    """Apply every step to the PDF at `path`, in place (reproducibly: same input, same bytes)."""
+    report = Report()
+    marks = read_marks(path)
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        tree = Tree(pdf, marks)
+        streams = Streams(pdf)
+        artifacts(tree, streams, report)
+        links(tree, report)
+        merge_links(tree, report)
+        continued_paragraphs(tree, hints, report)
+        tree.__init__(pdf, marks)
+        line_ends(tree, streams, hints, report)
+        link_contents(tree)
+        if HYPHENATION not in hints.source:
+            soft_hyphens(pdf)
+        languages(tree, hints, report)
+        lists(tree, hints, report)
+        table_headers(tree)
+        streams.write()
+        pdf.save(path, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                 deterministic_id=True)
+    return report
