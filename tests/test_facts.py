@@ -20,7 +20,7 @@ FACTS = tomllib.loads((Path(__file__).with_name("facts.toml")).read_text(encodin
 # Skeleton of a text: no spaces of any kind, no hyphens (the PDF hyphenates words at line ends
 # with U+2010 or a soft hyphen), one kind of apostrophe, no capitals (a sentence may start with
 # the fact). What remains are the words and figures, accents included.
-_DROP = re.compile(r"[\s\u00ad\u2010\u2011\-]+")
+_DROP = re.compile(r"[\s\u00ad\u2010\u2011\ufffe\-]+")
 
 
 def skeleton(text: str) -> str:
@@ -28,8 +28,9 @@ def skeleton(text: str) -> str:
 
 
 def words(text: str) -> str:
-    """Visible text with its spaces normalised (for messages and regular expressions)."""
-    return re.sub(r"\s+", " ", text.replace("\u2019", "'")).strip()
+    """Visible text with its spaces normalised and soft hyphens (the site's hyphenation points
+    in long heading words) dropped, for messages and regular expressions."""
+    return re.sub(r"\s+", " ", text.replace("\u2019", "'").replace("\u00ad", "")).strip()
 
 
 # --- the built site -------------------------------------------------------------------------
@@ -56,9 +57,19 @@ def content(html: Path, doc: str) -> Tag:
     return main
 
 
+def table_caption(table: Tag) -> str:
+    """A table's caption: its <caption>, or the element its aria-labelledby names (the site's
+    DSFR tables keep the caption outside their scrolling box)."""
+    if table.caption:
+        return table.caption.get_text()
+    root = table.find_parent("main") or table.find_parent()
+    label = root.find(id=table.get("aria-labelledby", "")) if table.get("aria-labelledby") else None
+    return label.get_text() if label else ""
+
+
 def tables(html: Path, doc: str, caption: str) -> list[Tag]:
     found = [t for t in content(html, doc).find_all("table")
-             if t.caption and skeleton(caption) in skeleton(t.caption.get_text())]
+             if skeleton(caption) in skeleton(table_caption(t))]
     assert found, f"{doc} : aucun tableau dont la légende contient « {caption} »"
     return found
 
@@ -93,7 +104,7 @@ def pdf_words(guide_pdf) -> str:
         text = "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
     finally:
         doc.close()
-    return words(re.sub(r"[\u00ad\u2010]\s*", "", text))
+    return words(re.sub(r"[\u00ad\u2010\ufffe]\s*", "", text))  # pdfium reads a soft hyphen as U+FFFE
 
 
 @pytest.fixture(scope="module")

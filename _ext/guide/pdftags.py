@@ -64,6 +64,7 @@ class Hints:
     source: str = ""                                    # the document's text, whitespace folded
     languages: list[tuple[str, str]] = field(default_factory=list)   # (lang, text) in order
     terms: set[str] = field(default_factory=set)        # <dt> texts
+    hrefs: str = ""                                     # every link's address, space-separated
 
     @classmethod
     def from_html(cls, html: str) -> Hints:
@@ -79,8 +80,9 @@ class Hints:
         # blocks end with « ¶ »: a line end never joins two of them, a paragraph continued on
         # the next page does
         blocks = re.sub(r"</(p|li|dt|dd|td|th|h[1-6]|caption|figcaption|div|section)>", " ¶ ", body)
+        blocks = re.sub(r"<br\s*/?>", " ", blocks)  # a line break separates words
         source = text(re.sub(r"<(style|script)\b.*?</\1>", "", blocks, flags=re.S)) + " ¶ " + hrefs
-        return cls(source=source, languages=langs, terms=terms)
+        return cls(source=source, languages=langs, terms=terms, hrefs=hrefs)
 
 
 @dataclass
@@ -394,6 +396,16 @@ def _lines(marks: list[tuple[int, int, Mark]]) -> list[list[tuple[int, int, Mark
     return lines
 
 
+def _address_goes_on(tail: str, head: str, hints: Hints) -> bool:
+    """An address printed by the stylesheet (« (https://…/circ?id=44936) ») broken at a line end:
+    its two halves, without the punctuation around it, are one address of the document."""
+    last, first = tail.split()[-1:], head.split()[:1]
+    if not last or not first or not any(c in last[0] for c in "/@"):
+        return False
+    joined = (last[0] + first[0]).rstrip(")]>»,.;:")
+    return joined in hints.hrefs
+
+
 def line_ends(tree: Tree, streams: Streams, hints: Hints, report: Report) -> None:
     """Step 3: a space glyph at every line end that ends a word, as the source reads."""
     codes = _space_codes(tree.pdf)
@@ -424,7 +436,7 @@ def line_ends(tree: Tree, streams: Streams, hints: Hints, report: Report) -> Non
                 continue  # a hyphenated word
             if tail + " " + head in hints.source:
                 pass
-            elif tail + head in hints.source or tail[-1] in "-/(['’«":
+            elif tail + head in hints.source or tail[-1] in "-/(['’«" or _address_goes_on(tail, head, hints):
                 continue  # an address, a compound: the source has no space here
             todo[page].add(mcid)
             mark.text += " "
