@@ -10,22 +10,28 @@ import sys
 
 import pytest
 
-from conftest import ROOT, build_root
+from conftest import ROOT, build_root, marker_line
 
-EXPECTED = {
-    ("faute-de-frappe.md", 6, "unknown-key"): "vouliez-vous dire « updated » ?",
-    ("faute-de-frappe.md", 4, "invalid-enum"): "valeurs permises",
-    ("faute-de-frappe.md", 1, "missing-key"): "« updated »",
-    ("dates.md", 6, "updated-before-date"): "antérieure à la publication",
-    ("version-nombre.md", 5, "invalid-date"): "AAAA-MM-JJ",
-    ("version-nombre.md", 7, "version-not-string"): 'version: "1.10"',
-    ("version-nombre.md", 7, "version-mismatch"): "« beta »",
-    ("yaml-casse.md", 3, "yaml-malformed"): "YAML illisible",
-    ("liste.md", 1, "front-matter-not-mapping"): "une liste",
-    ("vide.md", 1, "empty-page"): "vide",
-    ("licence.md", 7, "licence-unknown"): "CC-BY-4.0",
-    ("billet.md", 5, "news-before-release"): "avant la publication",
+EXPECTED = {  # (page, marker on the line the finding must point to, code) -> words of the message
+    ("faute-de-frappe.md", "udpated:", "unknown-key"): "vouliez-vous dire « updated » ?",
+    ("faute-de-frappe.md", "type: fichee", "invalid-enum"): "valeurs permises",
+    ("faute-de-frappe.md", "---", "missing-key"): "« updated »",
+    ("dates.md", "updated: 2021-04-01", "updated-before-date"): "antérieure à la publication",
+    ("version-nombre.md", "date: 29/04/2021", "invalid-date"): "AAAA-MM-JJ",
+    ("version-nombre.md", "version: 1.10", "version-not-string"): 'version: "1.10"',
+    ("version-nombre.md", "version: 1.10", "version-mismatch"): "« beta »",
+    ("yaml-casse.md", 'description: "des guillemets', "yaml-malformed"): "YAML illisible",
+    ("liste.md", "- title", "front-matter-not-mapping"): "une liste",
+    ("vide.md", "---", "empty-page"): "vide",
+    ("licence.md", "licence: CC-BY-4", "licence-unknown"): "CC-BY-4.0",
+    ("billet.md", "date: 2021-04-01", "news-before-release"): "avant la publication",
 }
+
+
+def expected_findings(root):
+    """EXPECTED with each marker turned into its line in the copied test root."""
+    return {(page, marker_line(root / page, marker), code): words
+            for (page, marker, code), words in EXPECTED.items()}
 
 
 @pytest.fixture
@@ -42,9 +48,9 @@ def by_key(report, check="metadata"):
 
 def test_each_rule_reports_its_defect_at_its_line(meta_root, tmp_path):
     _, report = build_root(meta_root, tmp_path / "out")
-    found = by_key(report)
-    assert set(found) == set(EXPECTED), set(found) ^ set(EXPECTED)
-    for key, words in EXPECTED.items():
+    found, expected = by_key(report), expected_findings(meta_root)
+    assert set(found) == set(expected), set(found) ^ set(expected)
+    for key, words in expected.items():
         assert words in found[key], (key, found[key])
     assert not [k for k in found if k[0] == "bonne.md"]
 
@@ -130,3 +136,35 @@ def test_an_asset_without_licence_is_reported(tmp_path):
         'version = 1\n[[annotations]]\npath = "docs/**"\nSPDX-FileCopyrightText = "2021 DINUM"\n'
         'SPDX-License-Identifier = "etalab-2.0"\n')
     assert unlicensed_assets(tmp_path) == []
+
+
+IMPOSSIBLE = """---
+title: Dates impossibles
+description: Un 31 avril et un treizième mois, que YAML refuse de lire comme des dates.
+type: page
+date: 2021-31-12
+updated: 2021-04-31
+---
+
+# Dates impossibles
+
+Du texte.
+"""
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_impossible_date_is_a_finding_at_its_line_not_a_crash(meta_root, tmp_path, jobs):
+    (meta_root / "impossible.md").write_text(IMPOSSIBLE, encoding="utf-8")
+    index = meta_root / "index.md"
+    index.write_text(index.read_text(encoding="utf-8").replace("billet\n", "billet\nimpossible\n"),
+                     encoding="utf-8")
+    proc, report = build_root(meta_root, tmp_path / "out", jobs=jobs)
+    assert "Traceback" not in proc.stderr and "Exception" not in proc.stderr, proc.stderr[-3000:]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    found = {(f["line"], f["code"]): f["message"] for f in report["findings"]
+             if f["source"] == "impossible.md"}
+    date_line = marker_line(meta_root / "impossible.md", "date: 2021-31-12")
+    updated_line = marker_line(meta_root / "impossible.md", "updated: 2021-04-31")
+    assert "2021-31-12" in found[(date_line, "invalid-date")]
+    assert "2021-04-31" in found[(updated_line, "invalid-date")]
+    assert f"impossible.md:{updated_line}: WARNING:" in proc.stderr
