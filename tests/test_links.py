@@ -87,6 +87,6 @@ def test_external_urls_are_collected_with_every_occurrence(links_root, tmp_path)
     out = tmp_path / "out"
     build_root(links_root, out, "-d", str(tmp_path / "doctrees"))
     env = pickle.loads((tmp_path / "doctrees" / "environment.pickle").read_bytes())
-    urls = [(d, link.target) for d, links in env.guide_links.items() for link in links
+    urls = [(d, link.target) for d, page in env.guide_pages.items() for link in page.links
             if link.kind == "external"]
     assert ("a", "https://example.org/page") in urls

@@ -1,11 +1,12 @@
 """One reporting model for every check of the guide (links, metadata, licence, assets, PDF).
 
 A finding is a small immutable record: check, severity, file, line, message (French), how to fix.
-- Checks that look at one page while it is read call `record()`: the finding is kept in the
-  environment under that page (purged when the page is re-read, merged from parallel readers),
-  so every build reports every current finding, even for pages that were not re-read.
-- Checks that need the whole project (links between pages, footers of the written pages…) call
-  `emit()` directly.
+- Findings about one page, made while it is read, are kept in the page's record (collector.py:
+  purged when the page is re-read, merged from parallel readers) and emitted on every build,
+  even for pages that were not re-read.
+- Checks that need the whole project (links between pages, release facts, assets) run on
+  `env-updated`, which Sphinx emits on every build, no-op included; the footers of the
+  written pages are checked at `build-finished`. They call `emit()`.
 - Every finding goes through Sphinx's logger with `location` and `type="guide"`,
   `subtype=<check>`: `-W`, `--keep-going` and `suppress_warnings = ["guide.links"]` work as usual.
 - At the end of the build, the findings are written to `_reports/findings.json` and
@@ -24,6 +25,8 @@ from xml.etree import ElementTree as ET
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
+
+from . import collector
 
 logger = logging.getLogger("guide")
 
@@ -76,35 +79,12 @@ def make(app: Sphinx, check: str, code: str, message: str, fix: str = "", *,
                    message=message, fix=fix, severity=severity, docname=docname)
 
 
-# -- storage ------------------------------------------------------------------------------------
-
-def _store(env: BuildEnvironment) -> dict[str, list[Finding]]:
-    if not hasattr(env, "guide_findings"):
-        env.guide_findings = {}
-    return env.guide_findings
-
-
-def record(env: BuildEnvironment, finding: Finding) -> None:
-    """Keep a finding about the page being read; it is emitted at the consistency check."""
-    _store(env).setdefault(finding.docname or env.docname, []).append(finding)
-
-
-def _purge(app, env, docname):
-    _store(env).pop(docname, None)
-
-
-def _merge(app, env, docnames, other):
-    mine, theirs = _store(env), _store(other)
-    for docname in docnames:
-        if docname in theirs:
-            mine[docname] = theirs[docname]
-
-
 # -- emission -----------------------------------------------------------------------------------
 
-def _emitted(app: Sphinx) -> list[Finding]:
+def _emitted(app: Sphinx) -> dict[Finding, None]:
+    """The findings of the current build, in emission order (a dict: ordered, no duplicates)."""
     if not hasattr(app, "_guide_emitted"):
-        app._guide_emitted = []  # noqa: SLF001 - per-application state, never global
+        app._guide_emitted = {}  # noqa: SLF001 - per-application state, never global
     return app._guide_emitted
 
 
@@ -112,7 +92,7 @@ def emit(app: Sphinx, finding: Finding) -> None:
     """Log a finding through Sphinx (file:line, type guide.<check>) and keep it for the reports."""
     if finding in _emitted(app):
         return
-    _emitted(app).append(finding)
+    _emitted(app)[finding] = None
     location, text = None, finding.text()
     if finding.docname and finding.docname in app.env.all_docs:
         location = (finding.docname, finding.line)
@@ -124,11 +104,17 @@ def emit(app: Sphinx, finding: Finding) -> None:
     logger.warning(text, location=location, type="guide", subtype=finding.check)
 
 
-def _emit_recorded(app: Sphinx, env: BuildEnvironment) -> None:
-    for docname in sorted(_store(env)):
-        if docname in env.all_docs:
-            for finding in sorted(_store(env)[docname], key=Finding.sort_key):
-                emit(app, finding)
+def _new_build(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Each build reports its own findings (one application may build more than once)."""
+    _emitted(app).clear()
+
+
+def _emit_page_findings(app: Sphinx, env: BuildEnvironment) -> None:
+    """On every build, re-read or not: what each page's reading found (see collector.py)."""
+    records = collector.pages(env)
+    for docname in sorted(env.found_docs & records.keys()):
+        for finding in sorted(records[docname].findings, key=Finding.sort_key):
+            emit(app, finding)
 
 
 # -- reports ------------------------------------------------------------------------------------
@@ -172,7 +158,7 @@ def write_reports(app: Sphinx, findings: list[Finding]) -> tuple[Path, Path]:
 def _finish(app: Sphinx, exception) -> None:
     if exception is not None:
         return
-    findings = _emitted(app)
+    findings = list(_emitted(app))
     json_path, junit_path = write_reports(app, findings)
     counts = Counter(f.check for f in findings)
     rows = " · ".join(f"{check} : {counts.get(check, 0)}" for check in CHECKS)
@@ -183,7 +169,10 @@ def _finish(app: Sphinx, exception) -> None:
 
 
 def setup_findings(app: Sphinx) -> None:
-    app.connect("env-purge-doc", _purge)
-    app.connect("env-merge-info", _merge)
-    app.connect("env-check-consistency", _emit_recorded)
+    collector.setup_collector(app)
+    app.connect("env-before-read-docs", _new_build, priority=100)
+    # `env-updated` comes after every read, even when no page changed; `env-check-consistency`
+    # (Sphinx skips it on a no-op build) would report nothing then. Project-wide checks
+    # connect to `env-updated` too (links, metadata, licence, pdf), after this one.
+    app.connect("env-updated", _emit_page_findings, priority=400)
     app.connect("build-finished", _finish, priority=900)

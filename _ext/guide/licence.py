@@ -146,5 +146,5 @@ def check_footers(app: Sphinx, exception) -> None:
 
 
 def setup_licence(app: Sphinx) -> None:
-    app.connect("env-check-consistency", check_assets)
+    app.connect("env-updated", check_assets)
     app.connect("build-finished", check_footers, priority=500)

@@ -23,6 +23,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import docname_join
 
 from . import findings
+from .collector import Page, pages
 
 CHECK = "links"
 
@@ -73,10 +74,10 @@ def _classify_uri(env: BuildEnvironment, docname: str, uri: str, line: int) -> L
     return Link(line, "file", path, text=uri)
 
 
-def collect(app: Sphinx, doctree: nodes.document) -> None:
-    """doctree-read: record every link and every anchor of the page."""
+def collect(app: Sphinx, doctree: nodes.document, page: Page) -> tuple[list[Link], set[str]]:
+    """doctree-read (through the collector): every link and every anchor of the page."""
     env = app.env
-    docname = env.docname
+    docname = env.current_document.docname
     links: list[Link] = []
     for node in doctree.findall():
         if isinstance(node, addnodes.pending_xref):
@@ -130,15 +131,12 @@ def collect(app: Sphinx, doctree: nodes.document) -> None:
     anchors = {i for node in doctree.findall(nodes.Element) for i in node.get("ids", [])}
     anchors |= set(env.metadata.get(docname, {}).get("myst_slugs", {}))
     # Links whose URL sits in the front matter (a news post's `link`).
-    meta = env.metadata.get(docname, {})
-    lines = getattr(env, "guide_lines", {}).get(docname, {})
     for key in ("link",):
-        value = meta.get(key)
+        value = page.meta.get(key)
         if isinstance(value, str) and urlsplit(value).scheme in ("http", "https"):
-            links.append(Link(lines.get(key, 1), "external", value, text=value))
+            links.append(Link(page.lines.get(key, 1), "external", value, text=value))
     links = _refine_lines(doctree.get("source"), links)
-    _links(env)[docname] = sorted(set(links))
-    _anchors(env)[docname] = anchors
+    return sorted(set(links)), anchors
 
 
 def _needles(link: Link) -> list[str]:
@@ -176,34 +174,11 @@ def _refine_lines(source: str | None, links: list[Link]) -> list[Link]:
     return out
 
 
-def _links(env) -> dict[str, list[Link]]:
-    if not hasattr(env, "guide_links"):
-        env.guide_links = {}
-    return env.guide_links
-
-
-def _anchors(env) -> dict[str, set[str]]:
-    if not hasattr(env, "guide_anchors"):
-        env.guide_anchors = {}
-    return env.guide_anchors
-
-
-def _purge(app, env, docname):
-    _links(env).pop(docname, None)
-    _anchors(env).pop(docname, None)
-
-
-def _merge(app, env, docnames, other):
-    for docname in docnames:
-        if docname in _links(other):
-            _links(env)[docname] = _links(other)[docname]
-            _anchors(env)[docname] = _anchors(other)[docname]
-
-
 def external_links(env: BuildEnvironment) -> list[tuple[str, Link]]:
     """Every occurrence of every external URL: (docname, link), in document order."""
-    return [(d, link) for d in sorted(_links(env)) for link in _links(env)[d]
-            if link.kind == "external"]
+    records = pages(env)
+    return [(d, link) for d in sorted(records) if d in env.found_docs
+            for link in records[d].links if link.kind == "external"]
 
 
 def _close(word: str, candidates, prefix: str = "") -> str:
@@ -218,17 +193,16 @@ def check_internal(app: Sphinx, env: BuildEnvironment) -> None:
                                          if kind == "term"}
     srcdir = Path(app.srcdir)
     docs = set(env.found_docs)
-    anchors = _anchors(env)
+    records = pages(env)
+    anchors = {docname: record.anchors for docname, record in records.items()}
 
-    for docname in sorted(_links(env)):
-        if docname not in docs:
-            continue
+    for docname in sorted(docs & records.keys()):
 
         def report(link: Link, code: str, message: str, fix: str, docname: str = docname) -> None:
             findings.emit(app, findings.make(app, CHECK, code, message, fix, docname=docname,
                                              line=link.line or None))
 
-        for link in _links(env)[docname]:
+        for link in records[docname].links:
             if link.kind == "page":
                 target = link.target
                 if target not in docs and f"{target}/index" in docs:
@@ -291,7 +265,4 @@ def setup_links(app: Sphinx) -> None:
                          description="Report broken internal links only through the guide's "
                                      "check (with suggestions), not also through Sphinx/MyST")
     app.connect("config-inited", _config_inited)
-    app.connect("doctree-read", collect)
-    app.connect("env-purge-doc", _purge)
-    app.connect("env-merge-info", _merge)
-    app.connect("env-check-consistency", check_internal)
+    app.connect("env-updated", check_internal)

@@ -29,6 +29,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 from . import findings
+from .collector import Page, pages
 from .release import parse_date
 from .theme import release_of
 
@@ -401,56 +402,65 @@ def rules_of(app: Sphinx) -> Rules:
                  licence_problem=lambda spdx: licence_problem(app, spdx))
 
 
-def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
+def read_page(app: Sphinx, docname: str, source: list[str]) -> Page:
+    """source-read (through the collector): the page's front matter, read once, and the
+    findings about it alone."""
     fm, problems = check_front_matter(source[0], rules_of(app))
-    for p in problems:
-        findings.record(app.env, findings.make(app, CHECK, p.code, p.message, p.fix,
-                                               docname=docname, line=p.line))
-    app.env.guide_lines = getattr(app.env, "guide_lines", {})
-    app.env.guide_lines[docname] = fm.lines
+    record = Page(meta=fm.data or {}, lines=fm.lines)
+    record.findings = [findings.make(app, CHECK, p.code, p.message, p.fix, docname=docname,
+                                     line=p.line) for p in problems]
     if fm.present and fm.data is None:
         # Unreadable: MyST would stop on what we report (a KeyError on `!!bool maybe`…).
         # It gets the same number of empty lines instead, so that every line keeps its number.
         start, end = fm.span
         source[0] = source[0][:start] + "\n" * fm.yaml_text.count("\n") + source[0][end:]
+    return record
 
 
-def check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
-    """Rules that compare a page with the release, and the release with the CHANGELOG."""
-    rel = release_of(app)
-    today = _today()
-    lines_of = getattr(env, "guide_lines", {})
-    for docname in sorted(env.found_docs):
-        meta = env.metadata.get(docname, {})
-        lines = lines_of.get(docname, {})
+def release_problems(meta: dict, lines: dict[str, int], rel, today: dt.date) -> list[Problem]:
+    """What a page's front matter says against the release and today's date (run on every
+    build: the release and the date change without the page changing)."""
+    out: list[Problem] = []
 
-        def emit(code, message, fix, key, docname=docname, lines=lines):
-            findings.emit(app, findings.make(app, CHECK, code, message, fix, docname=docname,
-                                             line=lines.get(key, 1)))
+    def add(code, message, fix, key):
+        out.append(Problem(code, message, fix, lines.get(key, 1)))
 
-        published, updated = parse_date(meta.get("date")), parse_date(meta.get("updated"))
-        for key, day in (("date", published), ("updated", updated)):
-            if day and day > today:
-                emit("date-in-future", f"« {key}: {day} » est dans le futur",
-                     "une page ne peut être publiée ou mise à jour qu'à une date passée", key)
-        if updated and updated > rel.updated:
-            emit("updated-after-release", f"page mise à jour le {updated}, après la dernière mise "
-                 f"à jour du guide ({rel.updated})", "mettez à jour « updated » dans "
-                 "[tool.guide.release] de pyproject.toml (et le CHANGELOG)", "updated")
-        version = meta.get("version")
-        if version is not None and str(version) != rel.version:
-            emit("version-mismatch", f"version « {version} » différente de celle du guide "
-                 f"(« {rel.version} »)", "retirez la clé « version » ou alignez-la sur pyproject.toml",
-                 "version")
-        announces = meta.get("announces")
-        if meta.get("type") == "news" and announces is not None:
-            if str(announces) != rel.version:
-                emit("news-unknown-release", f"le billet annonce la version « {announces} », "
-                     f"qui n'est pas celle du guide (« {rel.version} »)",
-                     "corrigez « announces »", "announces")
-            elif published and published < rel.published:
-                emit("news-before-release", f"billet daté du {published}, avant la publication de "
-                     f"la version qu'il annonce ({rel.published})", "corrigez « date »", "date")
+    published, updated = parse_date(meta.get("date")), parse_date(meta.get("updated"))
+    for key, day in (("date", published), ("updated", updated)):
+        if day and day > today:
+            add("date-in-future", f"« {key}: {day} » est dans le futur",
+                "une page ne peut être publiée ou mise à jour qu'à une date passée", key)
+    if updated and updated > rel.updated:
+        add("updated-after-release", f"page mise à jour le {updated}, après la dernière mise "
+            f"à jour du guide ({rel.updated})", "mettez à jour « updated » dans "
+            f"{Path(rel.source).name} (et le CHANGELOG)", "updated")
+    version = meta.get("version")
+    if version is not None and str(version) != rel.version:
+        add("version-mismatch", f"version « {version} » différente de celle du guide "
+            f"(« {rel.version} »)", f"retirez la clé « version » ou alignez-la sur "
+            f"{Path(rel.source).name}", "version")
+    announces = meta.get("announces")
+    if meta.get("type") == "news" and announces is not None:
+        if str(announces) != rel.version:
+            add("news-unknown-release", f"le billet annonce la version « {announces} », "
+                f"qui n'est pas celle du guide (« {rel.version} »)", "corrigez « announces »",
+                "announces")
+        elif published and published < rel.published:
+            add("news-before-release", f"billet daté du {published}, avant la publication de "
+                f"la version qu'il annonce ({rel.published})", "corrigez « date »", "date")
+    return out
+
+
+def check_release(app: Sphinx, env: BuildEnvironment) -> None:
+    """env-updated (every build): each page against the release, the release against the
+    CHANGELOG."""
+    rel, today = release_of(app), _today()
+    records = pages(env)
+    for docname in sorted(env.found_docs & records.keys()):
+        record = records[docname]
+        for p in release_problems(record.meta, record.lines, rel, today):
+            findings.emit(app, findings.make(app, CHECK, p.code, p.message, p.fix,
+                                             docname=docname, line=p.line))
     _check_changelog(app, rel)
 
 
@@ -482,17 +492,6 @@ def _check_changelog(app: Sphinx, rel) -> None:
             path=path, line=line))
 
 
-def _purge(app, env, docname):
-    getattr(env, "guide_lines", {}).pop(docname, None)
-
-
-def _merge(app, env, docnames, other):
-    mine = env.guide_lines = getattr(env, "guide_lines", {})
-    for docname in docnames:
-        if docname in getattr(other, "guide_lines", {}):
-            mine[docname] = other.guide_lines[docname]
-
-
 # A page saved in Latin-1 by mistake must be a finding, not « Encoding error! » and a stopped
 # build: sources are decoded as UTF-8 with undecodable bytes replaced by U+FFFD, which
 # check_front_matter() then reports at the line where the first one stands.
@@ -521,7 +520,4 @@ def _tolerant_sources(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -
 def setup_metadata(app: Sphinx) -> None:
     codecs.register(_tolerant_codec)
     app.connect("env-before-read-docs", _tolerant_sources)
-    app.connect("source-read", _source_read)
-    app.connect("env-purge-doc", _purge)
-    app.connect("env-merge-info", _merge)
-    app.connect("env-check-consistency", check_consistency)
+    app.connect("env-updated", check_release)

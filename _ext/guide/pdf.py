@@ -329,6 +329,6 @@ def setup_pdf(app: Sphinx) -> None:
     app.add_directive("guide-download", DownloadDirective)
     app.connect("doctree-resolved", _resolve_download)
     app.connect("html-page-context", _page_context, priority=400)
-    app.connect("env-check-consistency", _check_pdf)
+    app.connect("env-updated", _check_pdf)  # every build, no-op included
     app.connect("env-get-outdated", _outdated)
     app.connect("build-finished", _copy_pdf)
