@@ -92,20 +92,6 @@ def test_changelog_must_match_the_release(meta_root, tmp_path):
     assert len(mismatch) == 1 and mismatch[0]["line"] == 3
 
 
-def test_footer_dropped_by_a_template_override_fails_the_build(meta_root, tmp_path):
-    templates = tmp_path / "templates"
-    templates.mkdir()
-    layout = (ROOT / "_templates" / "layout.html").read_text(encoding="utf-8")
-    layout = re.sub(r"\{%- block footer %\}.*?\{%- endblock %\}", "", layout, flags=re.S)
-    (templates / "layout.html").write_text(layout, encoding="utf-8")
-    shutil.copy(ROOT / "_templates" / "search.html", templates / "search.html")
-    proc, report = build_root(meta_root, tmp_path / "out", "-W", "--keep-going", "-D",
-                              f"templates_path={templates}")
-    missing = [f for f in report["findings"] if f["code"] == "footer-missing"]
-    assert missing and proc.returncode != 0
-    assert {f["source"] for f in missing} >= {"bonne.md", "index.md"}
-
-
 def test_reports_are_written_for_ci(meta_root, tmp_path):
     from xml.etree import ElementTree as ET
     _, report = build_root(meta_root, tmp_path / "out")

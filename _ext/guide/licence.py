@@ -43,6 +43,32 @@ def licence_problem(app: Sphinx, spdx_id: str) -> tuple[str, str] | None:
     return f"licence « {spdx_id} » : identifiant SPDX inconnu", hint
 
 
+def licence_info(app: Sphinx, spdx_id: str) -> tuple[str, str] | None:
+    """(name shown to readers, URL of the text) of a licence: from the guide's table, else, for
+    any SPDX id, the id and its page on spdx.org; None for what has neither (a LicenseRef-
+    without an entry in the table, an unknown id)."""
+    known = licences(app)
+    if spdx_id in known:
+        return known[spdx_id]
+    if not spdx_id.startswith("LicenseRef-") and licence_problem(app, spdx_id) is None:
+        return spdx_id, f"https://spdx.org/licenses/{spdx_id}.html"
+    return None
+
+
+def licences(app: Sphinx) -> dict[str, tuple[str, str]]:
+    from .release import LICENCES
+    return LICENCES
+
+
+def expected_licence(app: Sphinx, docname: str) -> str:
+    """The licence a page's footer must show: the one it declares, else the guide's."""
+    from .collector import pages
+    from .release import release_of
+    declared = pages(app.env).get(docname, None)
+    declared = declared.meta.get("licence") if declared else None
+    return declared if isinstance(declared, str) else release_of(app).licence
+
+
 # -- REUSE: licence information of assets ------------------------------------------------------
 
 def _glob_to_regex(pattern: str) -> re.Pattern:
@@ -104,45 +130,67 @@ def check_assets(app: Sphinx, env) -> None:
 # -- every page carries its footer -------------------------------------------------------------
 
 class _FooterProbe(HTMLParser):
+    """The targets of the rel="license" links inside the page's <footer> elements."""
+
     def __init__(self):
         super().__init__()
-        self.in_footer = 0
-        self.licence_link = False
+        self.depth = 0
         self.footer = False
+        self.licence_links: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "footer" and "site-footer" in (attrs.get("class") or ""):
+        if tag == "footer":
             self.footer = True
-            self.in_footer += 1
-        elif tag == "footer" and self.in_footer:
-            self.in_footer += 1
-        elif tag == "a" and self.in_footer and "license" in (attrs.get("rel") or "").split():
-            self.licence_link = True
+            self.depth += 1
+        elif tag == "a" and self.depth and "license" in (attrs.get("rel") or "").lower().split():
+            self.licence_links.append(attrs.get("href") or "")
 
     def handle_endtag(self, tag):
-        if tag == "footer" and self.in_footer:
-            self.in_footer -= 1
+        if tag == "footer" and self.depth:
+            self.depth -= 1
 
 
 def check_footers(app: Sphinx, exception) -> None:
+    """build-finished: every page written by the HTML builder has a footer whose rel="license"
+    link goes to the licence the page declares (or the guide's)."""
     if exception is not None or not isinstance(app.builder, StandaloneHTMLBuilder) or \
             app.builder.name != "html":
         return
+    from .collector import pages
     outdir = Path(app.outdir)
+    records = pages(app.env)
     for docname in sorted(app.env.found_docs):
         page = outdir / f"{docname}.html"
         if not page.exists():
             continue
         probe = _FooterProbe()
         probe.feed(page.read_text(encoding="utf-8"))
-        if not (probe.footer and probe.licence_link):
+        published = page.relative_to(outdir).as_posix()
+        if not probe.licence_links:
             findings.emit(app, findings.make(
                 app, CHECK, "footer-missing",
-                f"la page publiée {page.relative_to(outdir).as_posix()} n'a pas de pied de page "
-                "de licence (lien rel=\"license\")",
-                "le gabarit _templates/layout.html doit garder le bloc footer du guide",
+                f"la page publiée {published} n'a pas de pied de page de licence (lien "
+                "rel=\"license\" dans <footer>)",
+                "le gabarit (layout.html) doit garder le pied de page du guide",
                 docname=docname, line=None))
+            continue
+        expected = expected_licence(app, docname)
+        info = licence_info(app, expected)
+        if info is None and licence_problem(app, expected):
+            continue  # not a licence at all: reported once, as licence-unknown, at its line
+        if info is None or any(href != info[1] for href in probe.licence_links):
+            shown = ", ".join(sorted(set(probe.licence_links)))
+            record = records.get(docname)
+            line = record.lines.get("licence") if record else None
+            findings.emit(app, findings.make(
+                app, CHECK, "footer-licence-mismatch",
+                f"le pied de page de {published} renvoie à {shown}, pas à la licence "
+                f"« {expected} » que la page déclare" if info else
+                f"la licence « {expected} » n'a ni nom ni adresse à montrer en pied de page",
+                "le gabarit doit montrer guide_footer.licence_url" if info else
+                "déclarez son nom et l'adresse de son texte dans la table des licences",
+                docname=docname, line=line))
 
 
 def setup_licence(app: Sphinx) -> None:

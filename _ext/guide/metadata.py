@@ -30,8 +30,7 @@ from sphinx.environment import BuildEnvironment
 
 from . import findings
 from .collector import Page, pages
-from .release import parse_date
-from .theme import release_of
+from .release import parse_date, release_of
 
 CHECK = "metadata"
 MAX_PAGE_BYTES = 1_000_000  # a page larger than this is almost certainly a pasting accident

@@ -10,6 +10,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from sphinx.application import Sphinx
+
 MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
              "septembre", "octobre", "novembre", "décembre")
 
@@ -123,3 +125,12 @@ def load_release(path: Path | str) -> Release:
         licence=data["licence"], publisher=str(data["publisher"]),
         authors=tuple(data["authors"]), source=str(path),
     )
+
+
+def release_of(app: Sphinx) -> Release:
+    """The guide's release, read once per application from guide_release_file."""
+    rel = getattr(app, "_guide_release", None)
+    if rel is None:
+        rel = load_release(app.confdir / app.config.guide_release_file)
+        app._guide_release = rel  # noqa: SLF001 - cache on the app, not in a global
+    return rel
