@@ -354,7 +354,7 @@ class GuideLinkcheckBuilder(DummyBuilder):
     epilog = "Rapport des liens externes : %(outdir)s/linkcheck.json"
 
     def finish(self) -> None:
-        app, config = self.app, self.config
+        app, config = self._app, self.config
         occurrences = external_links(self.env)
         pages: dict[str, set[str]] = defaultdict(set)
         for _, link in occurrences:
@@ -409,6 +409,8 @@ class GuideLinkcheckBuilder(DummyBuilder):
                 else:
                     logger.info(f"{rec.source}:{rec.line}: {message}")
         write_reports(Path(self.outdir), records, elapsed, checker.requests)
+        if any(r.status in (BROKEN, TIMEOUT) for r in records):
+            app.statuscode = 1  # as Sphinx's linkcheck: broken links fail, reports written
         counts = Counter(r.status for r in records)
         logger.info("")
         logger.info(f"Liens externes vérifiés en {elapsed:.1f} s ({checker.requests} requête(s)) :")
