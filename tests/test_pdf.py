@@ -12,9 +12,9 @@ from pypdf.generic import IndirectObject
 
 from conftest import ROOT, sphinx_build
 from guide.pdf import size_fr
-from guide.release import load_release
+from guide.release import project_release
 
-RELEASE = load_release(ROOT / "pyproject.toml")
+RELEASE = project_release(ROOT)  # the release and PDF name conf.py sets
 WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿŒœ]+")
 
 

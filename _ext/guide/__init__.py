@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sphinx.application import Sphinx
 
+from .config import setup_config
 from .findings import setup_findings
 from .licence import setup_licence
 from .links import setup_links
@@ -15,6 +16,7 @@ from .linkcheck import setup_linkcheck
 from .metadata import setup_metadata
 from .news import setup_news
 from .pdf import setup_pdf
+from .release import setup_release
 from .theme import setup_theme
 from .typography import setup_typography
 
@@ -25,8 +27,8 @@ ENV_VERSION = 5
 
 
 def setup(app: Sphinx) -> dict:
-    app.add_config_value("guide_release_file", "pyproject.toml", "env", types=[str],
-                         description="TOML file holding [tool.guide.release], relative to conf.py")
+    setup_config(app)      # every guide_* setting, declared and validated once
+    setup_release(app)     # the release, read once; fills version, author, substitutions
     setup_findings(app)
     setup_theme(app)
     setup_news(app)

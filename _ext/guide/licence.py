@@ -16,6 +16,7 @@ from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 
 from . import findings
+from .config import settings
 
 CHECK = "licence"
 
@@ -28,12 +29,17 @@ def _spdx():
 def licence_problem(app: Sphinx, spdx_id: str) -> tuple[str, str] | None:
     """None if `spdx_id` is a known SPDX licence (or a LicenseRef- declared in LICENSES/),
     otherwise (message, how to fix)."""
+    return spdx_problem(spdx_id, Path(app.confdir) / "LICENSES")
+
+
+def spdx_problem(spdx_id: str, licenses_dir: Path | None = None) -> tuple[str, str] | None:
+    """The same, for a project whose licence texts are in `licenses_dir` (REUSE's LICENSES/)."""
     if spdx_id.startswith("LicenseRef-"):
-        if (Path(app.confdir) / "LICENSES" / f"{spdx_id}.txt").exists():
+        if licenses_dir is not None and (licenses_dir / f"{spdx_id}.txt").exists():
             return None
         return (f"licence « {spdx_id} » non déclarée",
                 f"ajoutez son texte dans LICENSES/{spdx_id}.txt")
-    if not _spdx().validate(spdx_id).errors and " " not in spdx_id.strip():
+    if spdx_id.strip() and " " not in spdx_id.strip() and not _spdx().validate(spdx_id).errors:
         return None
     import difflib
     keys = sorted(_spdx().known_symbols)
@@ -56,8 +62,7 @@ def licence_info(app: Sphinx, spdx_id: str) -> tuple[str, str] | None:
 
 
 def licences(app: Sphinx) -> dict[str, tuple[str, str]]:
-    from .release import LICENCES
-    return LICENCES
+    return settings(app).licences
 
 
 def expected_licence(app: Sphinx, docname: str) -> str:
@@ -106,6 +111,8 @@ def unlicensed_assets(root: Path, folders=("docs", "_static")) -> list[Path]:
     missing = []
     for folder in folders:
         for path in sorted((root / folder).rglob("*")):
+            if root not in path.parents:
+                continue
             if not path.is_file() or path.suffix in {".md", ".license"} or \
                     any(part.startswith(".") for part in path.relative_to(root).parts):
                 continue
@@ -118,8 +125,9 @@ def unlicensed_assets(root: Path, folders=("docs", "_static")) -> list[Path]:
 
 
 def check_assets(app: Sphinx, env) -> None:
+    """env-updated (every build): every asset has its licence and credit declared."""
     root = Path(app.confdir)
-    for path in unlicensed_assets(root):
+    for path in unlicensed_assets(root, settings(app).asset_folders):
         findings.emit(app, findings.make(
             app, "assets", "asset-without-licence",
             "ni licence ni crédit déclarés pour ce fichier",
@@ -155,7 +163,7 @@ def check_footers(app: Sphinx, exception) -> None:
     """build-finished: every page written by the HTML builder has a footer whose rel="license"
     link goes to the licence the page declares (or the guide's)."""
     if exception is not None or not isinstance(app.builder, StandaloneHTMLBuilder) or \
-            app.builder.name != "html":
+            app.builder.name != "html" or not settings(app).licence_footer:
         return
     from .collector import pages
     outdir = Path(app.outdir)

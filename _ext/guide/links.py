@@ -24,6 +24,7 @@ from sphinx.util import docname_join
 
 from . import findings
 from .collector import Page, pages
+from .config import settings
 
 CHECK = "links"
 
@@ -255,14 +256,11 @@ BUILTIN_SUBTYPES = ["myst.xref_missing", "ref.ref", "ref.doc", "ref.term", "ref.
 
 
 def _config_inited(app: Sphinx, config) -> None:
-    if config.guide_links_replace_builtin:
+    if settings(app).links_replace_builtin:
         config.suppress_warnings = list(config.suppress_warnings) + \
             [s for s in BUILTIN_SUBTYPES if s not in config.suppress_warnings]
 
 
 def setup_links(app: Sphinx) -> None:
-    app.add_config_value("guide_links_replace_builtin", True, "env", types=[bool],
-                         description="Report broken internal links only through the guide's "
-                                     "check (with suggestions), not also through Sphinx/MyST")
     app.connect("config-inited", _config_inited)
     app.connect("env-updated", check_internal)

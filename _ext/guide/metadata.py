@@ -30,6 +30,7 @@ from sphinx.environment import BuildEnvironment
 
 from . import findings
 from .collector import Page, pages
+from .config import settings
 from .release import parse_date, release_of
 
 CHECK = "metadata"
@@ -375,19 +376,6 @@ def _written(fm: FrontMatter, key: str) -> str:
     return str(fm.data.get(key) if fm.data else "")
 
 
-#: the guide's page kinds (`type`) and the keys each requires
-GUIDE_RULES = Rules(
-    kinds={
-        "home": ("title", "description", "type", "date", "updated"),
-        "page": ("title", "description", "type", "date", "updated"),
-        "section": ("title", "description", "type", "date", "updated"),
-        "fiche": ("title", "description", "type", "date", "updated"),
-        "news": ("title", "description", "type", "date", "link", "linkTitle"),
-    },
-    optional={"news": ("link", "linkTitle", "announces")},
-)
-
-
 def _today() -> dt.date:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
@@ -396,8 +384,12 @@ def _today() -> dt.date:
 
 
 def rules_of(app: Sphinx) -> Rules:
+    """The project's rules, from guide_page_kinds, guide_page_optional_keys,
+    guide_default_page_kind."""
     from .licence import licence_problem
-    return Rules(kinds=GUIDE_RULES.kinds, optional=GUIDE_RULES.optional,
+    cfg = settings(app)
+    return Rules(kinds=cfg.page_kinds, optional=cfg.page_optional_keys,
+                 default_kind=cfg.default_page_kind,
                  licence_problem=lambda spdx: licence_problem(app, spdx))
 
 
@@ -468,7 +460,10 @@ _CHANGELOG_ENTRY = re.compile(r"^##\s+\[?(?P<version>[^\]\s–-]+)\]?\s*[–-]\s
 
 
 def _check_changelog(app: Sphinx, rel) -> None:
-    path = Path(rel.source).with_name("CHANGELOG.md")
+    """The first entry of the changelog (guide_changelog) is the published release."""
+    if not settings(app).changelog:
+        return
+    path = Path(app.confdir) / settings(app).changelog
     if not path.exists():
         findings.emit(app, findings.make(app, CHECK, "changelog-missing", "CHANGELOG.md absent",
                                          "créez-le : une entrée « ## [version] – AAAA-MM-JJ » par version",
@@ -486,8 +481,9 @@ def _check_changelog(app: Sphinx, rel) -> None:
         findings.emit(app, findings.make(
             app, CHECK, "changelog-mismatch",
             f"dernière entrée du CHANGELOG « {m.group('version')} – {m.group('date')} » différente de "
-            f"la version du guide « {rel.version_title} – {rel.updated} » (pyproject.toml)",
-            "ajoutez en tête du CHANGELOG l'entrée de la version publiée, ou corrigez pyproject.toml",
+            f"la version du guide « {rel.version_title} – {rel.updated} » ({Path(rel.source).name})",
+            "ajoutez en tête du CHANGELOG l'entrée de la version publiée, ou corrigez "
+            f"{Path(rel.source).name}",
             path=path, line=line))
 
 
