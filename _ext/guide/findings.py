@@ -16,17 +16,15 @@ A finding is a small immutable record: check, severity, file, line, message (Fre
 from __future__ import annotations
 
 import functools
-import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from xml.etree import ElementTree as ET
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
-from . import collector
+from . import collector, reports
 
 logger = logging.getLogger("guide")
 
@@ -120,38 +118,21 @@ def _emit_page_findings(app: Sphinx, env: BuildEnvironment) -> None:
 # -- reports ------------------------------------------------------------------------------------
 
 def write_reports(app: Sphinx, findings: list[Finding]) -> tuple[Path, Path]:
+    """_reports/findings.json and findings.junit.xml: one suite per check, a passing case
+    « aucune anomalie » for a check that found nothing, a failing case per finding."""
     outdir = Path(app.outdir) / REPORT_DIR
-    outdir.mkdir(parents=True, exist_ok=True)
-    records = [{k: v for k, v in asdict(f).items() if k != "docname"} for f in sorted(findings, key=Finding.sort_key)]
-    json_path = outdir / "findings.json"
-    tmp = json_path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"builder": app.builder.name, "count": len(records),
-                               "findings": records}, ensure_ascii=False, indent=2) + "\n",
-                   encoding="utf-8")
-    tmp.replace(json_path)
-
-    suites = ET.Element("testsuites", name="guide", tests="0", failures="0")
-    total = failures = 0
+    ordered = sorted(findings, key=Finding.sort_key)
+    records = [{k: v for k, v in asdict(f).items() if k != "docname"} for f in ordered]
+    json_path = reports.write_json(outdir / "findings.json", {
+        "builder": app.builder.name, "count": len(records), "findings": records})
+    suites = []
     for check in CHECKS:
-        mine = [f for f in sorted(findings, key=Finding.sort_key) if f.check == check]
-        suite = ET.SubElement(suites, "testsuite", name=f"guide.{check}",
-                              tests=str(max(1, len(mine))), failures=str(len(mine)))
-        if not mine:
-            ET.SubElement(suite, "testcase", classname=f"guide.{check}", name="aucune anomalie")
-            total += 1
-        for f in mine:
-            case = ET.SubElement(suite, "testcase", classname=f"guide.{check}",
-                                 name=f"{f.where()} {f.code}", file=f.source, line=str(f.line or 0))
-            fail = ET.SubElement(case, "failure", type=f.code, message=f.message)
-            fail.text = f"{f.where()}: {f.text()}"
-            total += 1
-            failures += 1
-    suites.set("tests", str(total))
-    suites.set("failures", str(failures))
-    junit_path = outdir / "findings.junit.xml"
-    tmp = junit_path.with_suffix(".xml.tmp")
-    ET.ElementTree(suites).write(tmp, encoding="utf-8", xml_declaration=True)
-    tmp.replace(junit_path)
+        cases = [reports.Case(f"{f.where()} {f.code}", f"guide.{check}", f.source, f.line or 0,
+                              failure=(f.code, f.message, f"{f.where()}: {f.text()}"))
+                 for f in ordered if f.check == check]
+        suites.append(reports.Suite(f"guide.{check}", cases or [
+            reports.Case("aucune anomalie", f"guide.{check}")]))
+    junit_path = reports.write_junit(outdir / "findings.junit.xml", suites, "guide")
     return json_path, junit_path
 
 
