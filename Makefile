@@ -30,7 +30,7 @@ system:
 $(STAMP): pyproject.toml | system
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install -q --group test --group live
+	$(BIN)/python -m pip install -q --group test --group live -e .
 	touch $@
 venv: $(STAMP)
 

@@ -1,15 +1,13 @@
-"""Licence facts: the footer of each published page shows the licence the page declares (or the
-guide's), through a rel="license" link; a template that drops or falsifies it fails the build."""
+"""Licence facts: the page's licence is a real SPDX id; the footer of each published page shows,
+through a rel="license" link, the licence the page declares (or the release's); a template that
+drops or falsifies it is reported; every asset has its licence declared (REUSE)."""
 
 from __future__ import annotations
-
-import re
-import shutil
 
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, build_root, marker_line
+from conftest import marker_line
 
 NON_COMMERCIAL = """---
 title: Pas d'usage commercial
@@ -27,9 +25,8 @@ Du texte.
 
 
 @pytest.fixture
-def meta_root(rootdir, tmp_path):
-    src = tmp_path / "src"
-    shutil.copytree(rootdir / "test-metadata", src)
+def meta_root(copy_root):
+    src = copy_root("metadata")
     (src / "nc.md").write_text(NON_COMMERCIAL, encoding="utf-8")
     index = src / "index.md"
     index.write_text(index.read_text(encoding="utf-8").replace("billet\n", "billet\nnc\n"),
@@ -43,55 +40,99 @@ def footer_licence(page):
     return link.get_text(" ", strip=True), link["href"]
 
 
-def templates_with(tmp_path, change):
-    """The guide's templates with one change made to the layout."""
-    templates = tmp_path / "templates"
-    templates.mkdir()
-    layout = (ROOT / "_templates" / "layout.html").read_text(encoding="utf-8")
-    (templates / "layout.html").write_text(change(layout), encoding="utf-8")
-    shutil.copy(ROOT / "_templates" / "search.html", templates / "search.html")
-    return templates
+def change_layout(root, old, new):
+    layout = root / "_templates" / "layout.html"
+    text = layout.read_text(encoding="utf-8")
+    assert old in text
+    layout.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def licence_findings(report):
-    return {(f["source"], f["code"]) for f in report["findings"] if f["check"] == "licence"}
+    return sorted((f["source"], f["code"], f["line"]) for f in report["findings"]
+                  if f["check"] == "licence")
 
 
-def test_the_footer_shows_the_licence_the_page_declares(meta_root, tmp_path):
-    proc, report = build_root(meta_root, tmp_path / "out")
-    name, href = footer_licence(tmp_path / "out" / "nc.html")
-    assert "CC-BY-NC-4.0" in name and href == "https://spdx.org/licenses/CC-BY-NC-4.0.html"
-    assert footer_licence(tmp_path / "out" / "bonne.html")[1].startswith(
-        "https://creativecommons.org/licenses/by/4.0/")                      # CC-BY-4.0
-    assert "Etalab" in footer_licence(tmp_path / "out" / "dates.html")[0]   # the guide's
-    assert not licence_findings(report), report["findings"]
+def test_the_footer_shows_the_licence_the_page_declares(meta_root, build):
+    app, report = build(meta_root)
+    name, href = footer_licence(app.outdir / "nc.html")
+    assert name == "CC-BY-NC-4.0" and href == "https://spdx.org/licenses/CC-BY-NC-4.0.html"
+    assert footer_licence(app.outdir / "bonne.html") == (          # CC-BY-4.0, from the table
+        "Creative Commons Attribution 4.0 International",
+        "https://creativecommons.org/licenses/by/4.0/deed.fr")
+    assert footer_licence(app.outdir / "dates.html")[0] == "Licence Ouverte / Etalab 2.0"  # release's
+    # an unknown id is reported once, at its line, and the footer keeps the release's licence
+    line = marker_line(meta_root / "licence.md", "licence: CC-BY-4")
+    assert licence_findings(report) == [] and \
+        [(f["source"], f["line"]) for f in report["findings"] if f["code"] == "licence-unknown"] \
+        == [("licence.md", line)]
+    assert footer_licence(app.outdir / "licence.html")[0] == "Licence Ouverte / Etalab 2.0"
 
 
-def test_a_footer_showing_another_licence_is_a_finding(meta_root, tmp_path):
-    # A template that always shows the guide's licence, whatever the page declares.
-    templates = templates_with(tmp_path, lambda t: t.replace(
-        '{{ guide_footer.licence_url|e }}', 'https://github.com/etalab/licence-ouverte/blob/master/LO.md'))
-    proc, report = build_root(meta_root, tmp_path / "out", "-W", "--keep-going", "-D",
-                              f"templates_path={templates}")
-    mismatch = [f for f in report["findings"] if f["code"] == "footer-licence-mismatch"]
-    assert {f["source"] for f in mismatch} == {"nc.md", "bonne.md"}
-    nc = next(f for f in mismatch if f["source"] == "nc.md")
-    assert nc["line"] == marker_line(meta_root / "nc.md", "licence:")
-    assert "CC-BY-NC-4.0" in nc["message"] and proc.returncode == 1
+def test_the_licence_table_is_a_setting(meta_root, build):
+    app, _ = build(meta_root, guide_licences={
+        "CC-BY-NC-4.0": ["Creative Commons BY-NC 4.0", "https://creativecommons.org/licenses/by-nc/4.0/"],
+        "etalab-2.0": ["Licence Ouverte 2.0", "https://www.etalab.gouv.fr/licence-ouverte"]})
+    assert footer_licence(app.outdir / "nc.html") == (
+        "Creative Commons BY-NC 4.0", "https://creativecommons.org/licenses/by-nc/4.0/")
+    assert footer_licence(app.outdir / "dates.html")[0] == "Licence Ouverte 2.0"
 
 
-def test_footer_dropped_by_a_template_override_fails_the_build(meta_root, tmp_path):
-    templates = templates_with(tmp_path, lambda t: re.sub(
-        r"\{%- block footer %\}.*?\{%- endblock %\}", "", t, flags=re.S))
-    proc, report = build_root(meta_root, tmp_path / "out", "-W", "--keep-going", "-D",
-                              f"templates_path={templates}")
+def test_a_footer_showing_another_licence_is_a_finding(meta_root, build):
+    # A template that always shows the release's licence, whatever the page declares.
+    change_layout(meta_root, "{{ guide_footer.licence_url|e }}",
+                  "https://github.com/etalab/licence-ouverte/blob/master/LO.md")
+    app, report = build(meta_root)
+    assert licence_findings(report) == sorted([
+        ("bonne.md", "footer-licence-mismatch", marker_line(meta_root / "bonne.md", "licence:")),
+        ("nc.md", "footer-licence-mismatch", marker_line(meta_root / "nc.md", "licence:"))])
+    message = next(f["message"] for f in report["findings"] if f["source"] == "nc.md")
+    assert "CC-BY-NC-4.0" in message and "LO.md" in message
+    assert "[guide.licence]" in app.warning.getvalue()
+
+
+def test_a_footer_dropped_by_the_template_is_a_finding_on_every_page(meta_root, build):
+    change_layout(meta_root, '<footer class="pied">', '<div class="pied">')
+    app, report = build(meta_root)
     missing = {f["source"] for f in report["findings"] if f["code"] == "footer-missing"}
-    assert missing >= {"bonne.md", "index.md", "nc.md"} and proc.returncode == 1
+    assert missing == {d + ".md" for d in app.env.found_docs}
 
 
-def test_a_licence_link_without_rel_license_is_no_footer(meta_root, tmp_path):
-    templates = templates_with(tmp_path, lambda t: t.replace(' rel="license"', ""))
-    proc, report = build_root(meta_root, tmp_path / "out", "-W", "--keep-going", "-D",
-                              f"templates_path={templates}")
+def test_a_licence_link_without_rel_license_is_no_footer(meta_root, build):
+    change_layout(meta_root, ' rel="license"', "")
+    app, report = build(meta_root)
     missing = {f["source"] for f in report["findings"] if f["code"] == "footer-missing"}
-    assert missing >= {"bonne.md", "index.md"} and proc.returncode == 1
+    assert missing == {d + ".md" for d in app.env.found_docs}
+
+
+def test_the_footer_check_can_be_turned_off(meta_root, build):
+    change_layout(meta_root, ' rel="license"', "")
+    _, report = build(meta_root, guide_licence_footer=False)
+    assert not [f for f in report["findings"] if f["code"] == "footer-missing"]
+
+
+def test_an_asset_without_licence_is_reported(meta_root, build):
+    (meta_root / "images").mkdir()
+    (meta_root / "images" / "a.svg").write_text("<svg/>")
+    (meta_root / "images" / "b.svg").write_text("<svg/>")
+    (meta_root / "images" / "b.svg.license").write_text(
+        "SPDX-License-Identifier: etalab-2.0\nSPDX-FileCopyrightText: 2021 DINUM\n")
+    _, report = build(meta_root, guide_asset_folders=["images"])
+    assets = [(f["source"], f["code"]) for f in report["findings"] if f["check"] == "assets"]
+    assert assets == [("images/a.svg", "asset-without-licence")]
+    (meta_root / "REUSE.toml").write_text(
+        'version = 1\n[[annotations]]\npath = "images/**"\nSPDX-FileCopyrightText = "2021 DINUM"\n'
+        'SPDX-License-Identifier = "etalab-2.0"\n')
+    _, report = build(meta_root, guide_asset_folders=["images"], outdir=meta_root.parent / "o2")
+    assert not [f for f in report["findings"] if f["check"] == "assets"]
+
+
+def test_licence_ids(tmp_path):
+    from guide.licence import spdx_problem
+    assert spdx_problem("etalab-2.0") is None and spdx_problem("CC-BY-NC-4.0") is None
+    message, fix = spdx_problem("CC-BY-4")
+    assert "CC-BY-4" in message and "CC-BY-4.0" in fix
+    assert spdx_problem("MIT OR Apache-2.0") is not None   # one licence, not an expression
+    assert spdx_problem("") is not None
+    assert spdx_problem("LicenseRef-Maison", tmp_path) is not None
+    (tmp_path / "LicenseRef-Maison.txt").write_text("Texte.")
+    assert spdx_problem("LicenseRef-Maison", tmp_path) is None

@@ -2,6 +2,7 @@
 # tests write its page (links to servers they start) and append their guide_linkcheck_* settings.
 project = "Projet de test des liens externes"
 language = "fr"
+html_theme = "basic"
 extensions = ["myst_parser", "guide"]
 myst_enable_extensions = ["linkify"]
 

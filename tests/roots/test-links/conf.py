@@ -1,6 +1,7 @@
 # A Sphinx project of its own (not the guide's conf.py) that uses the installed extension.
 project = "Projet de test des liens"
 language = "fr"
+html_theme = "basic"
 extensions = ["myst_parser", "sphinx_design", "guide"]
 myst_enable_extensions = ["colon_fence"]
 myst_heading_anchors = 3

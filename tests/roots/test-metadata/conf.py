@@ -3,8 +3,10 @@
 # basic) whose footer names the licence (_templates/layout.html).
 project = "Projet de test des métadonnées"
 language = "fr"
+html_theme = "basic"
 extensions = ["myst_parser", "guide"]
 templates_path = ["_templates"]
+exclude_patterns = ["_build", "CHANGELOG.md"]
 
 guide_release_file = "release.toml"
 guide_release_table = "release"
