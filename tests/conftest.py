@@ -10,8 +10,18 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 pytest_plugins = ("sphinx.testing.fixtures",)
+
+# Property tests: 200 examples each in `make test`; 25, always the same, under mutation testing
+# (tests/mutation.py), where they run once per mutant.
+_SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile("default", max_examples=200, deadline=None,
+                          suppress_health_check=_SLOW_OK)
+settings.register_profile("mutation", max_examples=25, deadline=None, derandomize=True,
+                          database=None, suppress_health_check=_SLOW_OK)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"

@@ -79,6 +79,11 @@ def test_reports_hold_one_failure_per_finding_with_its_file_and_line(meta_root, 
         failure = case.find("failure")
         if failure is not None:
             assert re.match(rf"^{re.escape(case.get('file'))}(:\d+)?: ", failure.text)
+    assert (junit.tag, junit.get("name"), junit.get("skipped")) == ("testsuites", "guide", "0")
+    for suite in junit.iter("testsuite"):
+        cases = suite.findall("testcase")
+        assert int(suite.get("tests")) == len(cases) and suite.get("skipped") == "0"
+        assert int(suite.get("failures")) == sum(c.find("failure") is not None for c in cases)
     # the checks that found nothing say so with a passing case
     passing = {s.get("name") for s in junit.iter("testsuite") if s.get("failures") == "0"}
     assert passing == {"guide.links", "guide.licence", "guide.assets", "guide.pdf"}
@@ -108,6 +113,28 @@ def test_reports_are_replaced_whole(meta_root, build):
     reports = app.outdir / "_reports"
     assert sorted(p.name for p in reports.iterdir()) == ["findings.json", "findings.junit.xml"]
     json.loads((reports / "findings.json").read_text(encoding="utf-8"))
+
+
+def test_junit_counts_are_those_of_its_cases(tmp_path):
+    from guide import reports
+    path = reports.write_junit(tmp_path / "r.xml", [
+        reports.Suite("a", [reports.Case("ok", "a"), reports.Case("saute", "a", skipped="ignorée"),
+                            reports.Case("casse", "a", "p.md", 3, failure=("code", "m", "p.md:3: m"))],
+                      time=1.5),
+        reports.Suite("b", [reports.Case("ok", "b")])], "tout")
+    root = ET.parse(path).getroot()
+    assert (root.tag, root.get("name"), root.get("tests"), root.get("failures"),
+            root.get("skipped")) == ("testsuites", "tout", "4", "1", "1")
+    a, b = root.findall("testsuite")
+    assert [(s.get("name"), s.get("tests"), s.get("failures"), s.get("skipped")) for s in (a, b)] \
+        == [("a", "3", "1", "1"), ("b", "1", "0", "0")]
+    assert a.get("time") == "1.500" and b.get("time") is None
+    broken = a.findall("testcase")[2]
+    assert (broken.get("file"), broken.get("line"), broken.get("classname")) == ("p.md", "3", "a")
+    failure = broken.find("failure")
+    assert (failure.get("type"), failure.get("message"), failure.text) == ("code", "m", "p.md:3: m")
+    assert a.findall("testcase")[1].find("skipped").get("message") == "ignorée"
+    assert a.findall("testcase")[0].get("file") is None
 
 
 def test_reports_writer_leaves_the_old_report_when_writing_fails(tmp_path, monkeypatch):

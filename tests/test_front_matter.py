@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import build_root
@@ -145,18 +145,15 @@ def bad_pages(draw):
     return text, {line_of(text, key)}, defect
 
 
-FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                       HealthCheck.data_too_large])
+# Examples per property, deadline, health checks: the profiles of conftest.py.
 
 
-@FAST
 @given(good_pages())
 def test_a_good_front_matter_has_no_finding(fields):
     _, problems = check_front_matter(render(fields), RULES)
     assert problems == [], problems
 
 
-@FAST
 @given(bad_pages())
 def test_every_bad_front_matter_is_a_finding_at_its_line(case):
     text, lines, defect = case
@@ -169,7 +166,6 @@ def test_every_bad_front_matter_is_a_finding_at_its_line(case):
         assert p.message and p.fix and "Traceback" not in p.message
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.one_of(
     st.text(max_size=400).map(lambda t: "---\n" + t + "\n---\n\n# T\n"),
     st.binary(max_size=300).map(lambda b: "---\n" + b.decode("utf-8", "replace") + "\n---\n# T\n"),
