@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import posixpath
+import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -136,7 +137,7 @@ def collect(app: Sphinx, doctree: nodes.document, page: Page) -> tuple[list[Link
         value = page.meta.get(key)
         if isinstance(value, str) and urlsplit(value).scheme in ("http", "https"):
             links.append(Link(page.lines.get(key, 1), "external", value, text=value))
-    links = _refine_lines(doctree.get("source"), links)
+    links = _refine_lines(doctree.get("source"), links, docname)
     return sorted(set(links)), anchors
 
 
@@ -148,30 +149,55 @@ def _needles(link: Link) -> list[str]:
         return found + [f"({text})", f"({text}#", f"<{text}>", f":link: {text}", f"`{text}`",
                         f'"{text}"', text]
     if link.kind == "local":
-        name = link.target.lstrip("#")
+        name = link.target
+        if not text.startswith("#"):   # a role ({any}), not a Markdown #link
+            return [f"`{name}`", f"<{name}>`", name]
         return [f"(#{name})", f"#{name}\"", f"`{name}`", f"<{name}>`", name]
     if link.kind in ("label", "term"):
         return [f"`{text}`", f"<{text}>`", text]
     return [text]
 
 
-def _refine_lines(source: str | None, links: list[Link]) -> list[Link]:
+_DESTINATION = re.compile(r"\]\(<?([^)\s>]+)>?\)")
+
+
+def _as_written(line: str, link: Link, docname: str) -> str:
+    """The destination of a Markdown link to a page as the writer typed it on `line`
+    (b.md#x rather than b#x), when it can be told; else the link's own text."""
+    for dest in _DESTINATION.findall(line):
+        path, _, fragment = dest.partition("#")
+        if fragment != link.fragment or urlsplit(dest).scheme:
+            continue
+        stem = posixpath.splitext(posixpath.normpath(posixpath.join(posixpath.dirname(docname),
+                                                                    unquote(path))))[0]
+        if stem == link.target:
+            return dest
+    return link.text
+
+
+def _refine_lines(source: str | None, links: list[Link], docname: str = "") -> list[Link]:
     """Inline nodes only know the first line of their paragraph: find the line that holds
-    the link itself, searching forward from there."""
+    the link itself, searching forward from there. The same link written twice in a paragraph
+    is found at each of its lines, in order."""
     try:
         lines = Path(source).read_text(encoding="utf-8", errors="replace").splitlines()
     except (OSError, TypeError):
         return links
+    used: dict[tuple[str, int], int] = {}
     out = []
-    for link in links:
-        line = link.line
+    for link in sorted(links):
+        line, text = link.line, link.text
         window = range(line, min(len(lines), line + 60) + 1) if line else range(0)
         for needle in _needles(link):
-            hit = next((n for n in window if needle and needle in lines[n - 1]), None)
+            hit = next((n for n in window if needle and
+                        lines[n - 1].count(needle) > used.get((needle, n), 0)), None)
             if hit:
+                used[(needle, hit)] = used.get((needle, hit), 0) + 1
                 line = hit
+                if link.kind == "page" and text.startswith(link.target):
+                    text = _as_written(lines[hit - 1], link, docname)
                 break
-        out.append(Link(line, link.kind, link.target, link.fragment, link.text))
+        out.append(Link(line, link.kind, link.target, link.fragment, text))
     return out
 
 
@@ -190,8 +216,7 @@ def _close(word: str, candidates, prefix: str = "") -> str:
 def check_internal(app: Sphinx, env: BuildEnvironment) -> None:
     std = env.domaindata.get("std", {})
     labels = {**std.get("anonlabels", {}), **std.get("labels", {})}  # name -> (docname, id, …)
-    terms = set(std.get("terms", {})) | {name.lower() for (kind, name) in std.get("objects", {})
-                                         if kind == "term"}
+    terms = {name.lower() for (kind, name) in std.get("objects", {}) if kind == "term"}
     srcdir = Path(app.srcdir)
     docs = set(env.found_docs)
     records = pages(env)
@@ -221,7 +246,7 @@ def check_internal(app: Sphinx, env: BuildEnvironment) -> None:
                            f"ancres proches : {near}" if near else
                            "ajoutez la cible « (nom)= » avant le titre visé")
             elif link.kind == "local":
-                name = link.target.lstrip("#")
+                name = link.target
                 if not (_has_anchor(name, docname, anchors, labels) or name.lower() in labels
                         or name.lower() in terms or name in docs):
                     near = _close(name, anchors.get(docname, set()) | set(labels), "#")

@@ -100,13 +100,6 @@ _FRONT = re.compile(r"\A---[ \t]*\r?\n(?:(.*?)\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.
 _FIRST_LINE = 2   # the YAML text starts on the line after the opening ---
 
 
-def split_front_matter(text: str) -> tuple[str | None, str]:
-    m = _FRONT.match(text)
-    if not m:
-        return None, text
-    return m.group(1) or "", text[m.end():]
-
-
 MAX_NESTING = 50
 
 
@@ -280,7 +273,7 @@ def check_front_matter(text: str, rules: Rules) -> tuple[FrontMatter, list[Probl
     out.extend(fm.problems)
     if fm.data is None:
         return fm, out
-    data, lines = fm.data, fm.lines
+    data = fm.data
     kind = data.get("type") if isinstance(data.get("type"), str) and data["type"] in rules.kinds \
         else rules.default_kind
     # YAML types first: dates read as dates, versions read as numbers.

@@ -28,8 +28,6 @@ logger = logging.getLogger(__name__)
 MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
              "septembre", "octobre", "novembre", "décembre")
 
-#: kept for the modules that name the default table (the table itself is `guide_licences`)
-LICENCES = DEFAULT_LICENCES
 KEYS = ("version", "version_title", "target_version", "published", "updated", "licence",
         "publisher", "authors")
 
@@ -118,7 +116,6 @@ def load_release(path: Path | str, table: str = "tool.guide.release", *,
                  licences: dict | None = None, pdf_name: str = "guide-{version}.pdf") -> Release:
     """The release described by `[table]` of the TOML file `path`. Raises ReleaseError."""
     path = Path(path)
-    where = f"{path}: [{table}]"
     text = ""
     try:
         text = path.read_text(encoding="utf-8")

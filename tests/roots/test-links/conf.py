@@ -10,5 +10,7 @@ guide_release_file = "release.toml"
 guide_release_table = "release"
 guide_changelog = ""
 guide_page_kinds = {k: ["title", "description", "type", "date", "updated"] for k in ("home", "page")}
+guide_page_kinds["news"] = ["title", "description", "type", "date", "link"]
+suppress_warnings = ["image.nonlocal_uri"]
 guide_licence_footer = False  # the basic theme has no licence footer: not what is tested here
 guide_pdf_link = False
