@@ -101,6 +101,16 @@ _FIRST_LINE = 2   # the YAML text starts on the line after the opening ---
 
 
 MAX_NESTING = 50
+#: what PyYAML says (in English) of the most frequent mistakes, said in French
+_YAML_PROBLEMS = (
+    ("while scanning a quoted scalar", "guillemets ouverts et jamais fermés"),
+    ("mapping values are not allowed here", "deux-points dans une valeur : mettez-la entre "
+                                            "guillemets"),
+    ("could not find expected ':'", "ligne sans « clé: valeur »"),
+    ("found character '\\t' that cannot start any token", "tabulation : indentez avec des "
+                                                           "espaces"),
+    ("found unhashable key", "une liste ou un dictionnaire en guise de clé"),
+)
 
 
 def _too_deep(yaml_text: str) -> int:
@@ -166,7 +176,9 @@ def read_front_matter(text: str) -> FrontMatter:
         problem = " ".join(filter(None, (getattr(exc, "context", None),
                                          getattr(exc, "problem", None)))) or \
             (str(exc).splitlines() or [type(exc).__name__])[0]
-        fm.problems.append(Problem("yaml-malformed", f"front matter YAML illisible : {problem}",
+        said = next((fr for en, fr in _YAML_PROBLEMS if en in problem), None)
+        fm.problems.append(Problem("yaml-malformed", "front matter YAML illisible : "
+                                   + (f"{said} (PyYAML : {problem})" if said else problem),
                                    "vérifiez l'indentation, les deux-points, les guillemets et "
                                    "les étiquettes « !! » de cette ligne", line))
         return fm
@@ -180,7 +192,7 @@ def read_front_matter(text: str) -> FrontMatter:
             loader.dispose()
     if not isinstance(data, dict):
         fm.problems.append(Problem(
-            "front-matter-not-mapping", f"le front matter est {_describe(data)}, pas une liste "
+            "front-matter-not-mapping", f"le front matter est {_describe(data)}, pas une suite "
             "de clés « clé: valeur »", "écrivez une clé par ligne, par exemple « title: Mon titre »",
             node.start_mark.line + _FIRST_LINE))
         return fm
@@ -419,7 +431,7 @@ def release_problems(meta: dict, lines: dict[str, int], rel, today: dt.date) -> 
             f"à jour du guide ({rel.updated})", "mettez à jour « updated » dans "
             f"{Path(rel.source).name} (et le CHANGELOG)", "updated")
     version = meta.get("version")
-    if version is not None and str(version) != rel.version:
+    if isinstance(version, str) and version != rel.version:   # a number: version-not-string
         add("version-mismatch", f"version « {version} » différente de celle du guide "
             f"(« {rel.version} »)", f"retirez la clé « version » ou alignez-la sur "
             f"{Path(rel.source).name}", "version")
