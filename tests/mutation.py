@@ -106,8 +106,10 @@ def run(module: str, children: int, sample: int) -> int:
         # test runs which function); then the sample is run.
         subprocess.run([*mutmut, f"guide.{module}.x_aucun_mutant"], cwd=where, env=env,
                        stdout=subprocess.DEVNULL)
-        names = sorted(_codes(module))
-        names = sorted(random.Random(module).sample(names, min(sample, len(names))))
+        codes = _codes(module)
+        names = sorted(random.Random(module).sample(sorted(codes), min(sample, len(codes))))
+        # What an earlier run killed stays killed; survivors are tried again (tests change).
+        names = [n for n in names if codes[n] not in KILLED] or names[:1]
     else:
         names = [f"guide.{module}.*" if module != "__init__" else "guide.x_*"]
     return subprocess.run([*mutmut, *names], cwd=where, env=env,

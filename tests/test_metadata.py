@@ -265,3 +265,31 @@ def test_long_values_are_cut_in_messages():
 def test_the_version_is_quoted_as_written_wherever_it_stands():
     _, problems = check("---\nversion: 2.10\ntitle: T\n---\n# T\n")
     assert problems[0].fix == 'écrivez la version entre guillemets : version: "2.10"'
+
+
+def test_one_finding_per_defect_even_when_several_rules_see_it():
+    _, problems = check("---\ndate: 29/04/2021\n---\n# T\n",
+                        kinds={"page": ("title", "description", "date")})
+    assert sorted((p.code, p.line, p.message) for p in problems) == [
+        ("invalid-date", 2, "« date: 29/04/2021 » n'est pas une date AAAA-MM-JJ"),
+        ("missing-key", 1, "clé obligatoire « description » absente (page de type « page »)"),
+        ("missing-key", 1, "clé obligatoire « title » absente (page de type « page »)")]
+
+
+def test_lengths_and_addresses_are_said_with_their_bounds():
+    from guide.metadata import Rules, check_front_matter
+    rules = Rules(kinds={"news": ("title", "link")}, default_kind="news")
+    _, problems = check_front_matter("---\ntitle: " + "t" * 201 + "\nlink: ftp://x\n---\n# T\n",
+                                     rules)
+    assert sorted((p.line, p.message, p.fix) for p in problems) == [
+        (2, "« title » fait 201 caractères", "écrivez-en de 1 à 200"),
+        (3, "« link: ftp://x » n'est pas une adresse web", "écrivez l'adresse complète, https://…")]
+
+
+def test_a_page_without_front_matter_or_in_latin1_is_told_how_to_fix_it():
+    _, problems = check("# Titre\n\nDéj\ufffd vu.\n")
+    assert [(p.code, p.line, p.message, p.fix) for p in problems] == [
+        ("not-utf8", 3, "le fichier n'est pas en UTF-8 (caractères illisibles)",
+         "réenregistrez-le en UTF-8 dans votre éditeur"),
+        ("no-front-matter", 1, "la page n'a pas de front matter",
+         "ajoutez en tête un bloc --- avec title, description, type, date et updated ---")]
