@@ -104,6 +104,55 @@ def test_a_licence_link_without_rel_license_is_no_footer(meta_root, build):
     assert missing == {d + ".md" for d in app.env.found_docs}
 
 
+def test_a_licence_link_outside_the_footer_does_not_count(meta_root, build):
+    layout = meta_root / "_templates" / "layout.html"
+    text = layout.read_text(encoding="utf-8")
+    link = text[text.index("<p>Publié"):text.index("</p>\n</footer>") + 4]
+    layout.write_text(text.replace(link, "").replace("</footer>", f"</footer>\n<div>{link}</div>"),
+                      encoding="utf-8")
+    app, report = build(meta_root)
+    missing = {f["source"] for f in report["findings"] if f["code"] == "footer-missing"}
+    assert missing == {d + ".md" for d in app.env.found_docs}
+
+
+def test_a_licence_ref_needs_its_text_and_for_the_footer_its_name(meta_root, build):
+    page = meta_root / "nc.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("CC-BY-NC-4.0", "LicenseRef-Maison"),
+                    encoding="utf-8")
+    line = marker_line(page, "licence:")
+    _, report = build(meta_root)
+    assert [(f["code"], f["line"], f["message"], f["fix"]) for f in report["findings"]
+            if f["source"] == "nc.md"] == [("licence-unknown", line, "licence « LicenseRef-Maison » "
+                                            "non déclarée", "ajoutez son texte dans "
+                                            "LICENSES/LicenseRef-Maison.txt")]
+    (meta_root / "LICENSES").mkdir()
+    (meta_root / "LICENSES" / "LicenseRef-Maison.txt").write_text("Texte de la licence.")
+    _, report = build(meta_root, outdir=meta_root.parent / "o2")
+    assert [(f["code"], f["line"], f["message"]) for f in report["findings"]
+            if f["source"] == "nc.md"] == [("footer-licence-mismatch", line, "la licence "
+                                            "« LicenseRef-Maison » n'a ni nom ni adresse à montrer "
+                                            "en pied de page")]
+    app, report = build(meta_root, outdir=meta_root.parent / "o3", guide_licences={
+        "LicenseRef-Maison": ["Licence de la maison", "https://example.org/licence"]})
+    assert not [f for f in report["findings"] if f["source"] == "nc.md"]
+    assert footer_licence(app.outdir / "nc.html") == ("Licence de la maison",
+                                                      "https://example.org/licence")
+
+
+def test_reuse_globs(tmp_path):
+    from guide.licence import unlicensed_assets
+    for name in ("docs/a.svg", "docs/img/b.svg", "docs/img/c.png", "_static/d.css",
+                 "_static/sous/e.css", "_static/f.woff2"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    (tmp_path / "REUSE.toml").write_text(
+        'version = 1\n[[annotations]]\npath = ["docs/**/*.svg", "_static/*.css"]\n'
+        'SPDX-FileCopyrightText = "2021 DINUM"\nSPDX-License-Identifier = "etalab-2.0"\n')
+    missing = [p.relative_to(tmp_path).as_posix() for p in unlicensed_assets(tmp_path)]
+    # REUSE.toml globs: * stays in a folder, ** crosses folders (so docs/**/*.svg needs one)
+    assert missing == ["docs/a.svg", "docs/img/c.png", "_static/f.woff2", "_static/sous/e.css"]
+
+
 def test_the_footer_check_can_be_turned_off(meta_root, build):
     change_layout(meta_root, ' rel="license"', "")
     _, report = build(meta_root, guide_licence_footer=False)

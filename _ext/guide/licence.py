@@ -143,13 +143,11 @@ class _FooterProbe(HTMLParser):
     def __init__(self):
         super().__init__()
         self.depth = 0
-        self.footer = False
         self.licence_links: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "footer":
-            self.footer = True
             self.depth += 1
         elif tag == "a" and self.depth and "license" in (attrs.get("rel") or "").lower().split():
             self.licence_links.append(attrs.get("href") or "")
