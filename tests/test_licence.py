@@ -145,6 +145,8 @@ def test_reuse_globs(tmp_path):
                  "_static/sous/e.css", "_static/f.woff2"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
+    (tmp_path / "REUSE.toml").write_text("version = 1\n")   # no annotation at all
+    assert len(unlicensed_assets(tmp_path)) == 6
     (tmp_path / "REUSE.toml").write_text(
         'version = 1\n[[annotations]]\npath = ["docs/**/*.svg", "_static/*.css"]\n'
         'SPDX-FileCopyrightText = "2021 DINUM"\nSPDX-License-Identifier = "etalab-2.0"\n')
