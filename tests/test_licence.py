@@ -85,8 +85,11 @@ def test_a_footer_showing_another_licence_is_a_finding(meta_root, build):
     assert licence_findings(report) == sorted([
         ("bonne.md", "footer-licence-mismatch", marker_line(meta_root / "bonne.md", "licence:")),
         ("nc.md", "footer-licence-mismatch", marker_line(meta_root / "nc.md", "licence:"))])
-    message = next(f["message"] for f in report["findings"] if f["source"] == "nc.md")
-    assert "CC-BY-NC-4.0" in message and "LO.md" in message
+    nc = next(f for f in report["findings"] if f["source"] == "nc.md")
+    assert (nc["message"], nc["fix"]) == (
+        "le pied de page de nc.html renvoie à https://github.com/etalab/licence-ouverte/blob/"
+        "master/LO.md, pas à la licence « CC-BY-NC-4.0 » que la page déclare",
+        "le gabarit doit montrer guide_footer.licence_url")
     assert "[guide.licence]" in app.warning.getvalue()
 
 
@@ -95,6 +98,11 @@ def test_a_footer_dropped_by_the_template_is_a_finding_on_every_page(meta_root, 
     app, report = build(meta_root)
     missing = {f["source"] for f in report["findings"] if f["code"] == "footer-missing"}
     assert missing == {d + ".md" for d in app.env.found_docs}
+    bonne = next(f for f in report["findings"] if f["source"] == "bonne.md")
+    assert (bonne["check"], bonne["line"], bonne["message"], bonne["fix"]) == (
+        "licence", None, "la page publiée bonne.html n'a pas de pied de page de licence (lien "
+        "rel=\"license\" dans <footer>)", "le gabarit (layout.html) doit garder le pied de "
+        "page du guide")
 
 
 def test_a_licence_link_without_rel_license_is_no_footer(meta_root, build):
@@ -132,6 +140,8 @@ def test_a_licence_ref_needs_its_text_and_for_the_footer_its_name(meta_root, bui
             if f["source"] == "nc.md"] == [("footer-licence-mismatch", line, "la licence "
                                             "« LicenseRef-Maison » n'a ni nom ni adresse à montrer "
                                             "en pied de page")]
+    assert next(f["fix"] for f in report["findings"] if f["source"] == "nc.md") == \
+        "déclarez son nom et l'adresse de son texte dans guide_licences (conf.py)"
     app, report = build(meta_root, outdir=meta_root.parent / "o3", guide_licences={
         "LicenseRef-Maison": ["Licence de la maison", "https://example.org/licence"]})
     assert not [f for f in report["findings"] if f["source"] == "nc.md"]
@@ -168,8 +178,12 @@ def test_an_asset_without_licence_is_reported(meta_root, build):
     (meta_root / "images" / "b.svg.license").write_text(
         "SPDX-License-Identifier: etalab-2.0\nSPDX-FileCopyrightText: 2021 DINUM\n")
     _, report = build(meta_root, guide_asset_folders=["images"])
-    assets = [(f["source"], f["code"]) for f in report["findings"] if f["check"] == "assets"]
-    assert assets == [("images/a.svg", "asset-without-licence")]
+    assets = [(f["source"], f["line"], f["code"], f["message"], f["fix"])
+              for f in report["findings"] if f["check"] == "assets"]
+    assert assets == [("images/a.svg", None, "asset-without-licence",
+                       "ni licence ni crédit déclarés pour ce fichier",
+                       "ajoutez son chemin à une annotation de REUSE.toml (licence + auteur) ou "
+                       "un fichier a.svg.license")]
     (meta_root / "REUSE.toml").write_text(
         'version = 1\n[[annotations]]\npath = "images/**"\nSPDX-FileCopyrightText = "2021 DINUM"\n'
         'SPDX-License-Identifier = "etalab-2.0"\n')

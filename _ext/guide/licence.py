@@ -195,7 +195,7 @@ def check_footers(app: Sphinx, exception) -> None:
                 f"« {expected} » que la page déclare" if info else
                 f"la licence « {expected} » n'a ni nom ni adresse à montrer en pied de page",
                 "le gabarit doit montrer guide_footer.licence_url" if info else
-                "déclarez son nom et l'adresse de son texte dans la table des licences",
+                "déclarez son nom et l'adresse de son texte dans guide_licences (conf.py)",
                 docname=docname, line=line))
 
 
