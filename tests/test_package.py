@@ -81,5 +81,5 @@ def test_the_installed_extension_builds_another_project(venv, rootdir, tmp_path)
                str(tmp_path / "out"))
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
     assert "article.md:4: WARNING: « auteur » : clé inconnue" in proc.stderr
-    assert "index.md:8: WARNING: lien interne cassé vers « article#la-fin » : ancre inconnue" \
+    assert "index.md:8: WARNING: lien interne cassé vers « article.md#la-fin » : ancre inconnue" \
         in proc.stderr
