@@ -21,10 +21,10 @@ import myst_parser.sphinx_ext.main  # noqa: E402, F401
 import sphinx.builders.html  # noqa: E402, F401
 import sphinx_design.extension  # noqa: E402, F401
 
-# Property tests: 200 examples each in `make test`; 25, always the same, under mutation testing
+# Property tests: 100 examples each in `make test`; 25, always the same, under mutation testing
 # (tests/mutation.py), where they run once per mutant.
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
-settings.register_profile("default", max_examples=200, deadline=None,
+settings.register_profile("default", max_examples=100, deadline=None,
                           suppress_health_check=_SLOW_OK)
 settings.register_profile("mutation", max_examples=25, deadline=None, derandomize=True,
                           database=None, suppress_health_check=_SLOW_OK)
