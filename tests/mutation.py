@@ -107,7 +107,7 @@ def run(module: str, children: int, sample: int) -> int:
         subprocess.run([*mutmut, f"guide.{module}.x_aucun_mutant"], cwd=where, env=env,
                        stdout=subprocess.DEVNULL)
         codes = _codes(module)
-        names = sorted(random.Random(module).sample(sorted(codes), min(sample, len(codes))))
+        names = sample_of(module, codes)
         # What an earlier run killed stays killed; survivors are tried again (tests change).
         names = [n for n in names if codes[n] not in KILLED] or names[:1]
     else:
@@ -123,15 +123,22 @@ def _codes(module: str) -> dict:
     return json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
 
 
+def sample_of(module: str, codes: dict) -> list[str]:
+    """The module's sample: always the same mutants for the same code."""
+    size = int(os.environ.get("MUTATION_SAMPLE", "150")) or len(codes)
+    return sorted(random.Random(module).sample(sorted(codes), min(size, len(codes))))
+
+
 def results() -> dict[str, Counter]:
-    """Per module: killed, survived, no tests, other — from mutmut's .meta files."""
+    """Per module, over its sample: killed, survived, no tests, other (mutmut's .meta files)."""
     out: dict[str, Counter] = {}
     for module in sorted(TESTS):
         codes = _codes(module)
         if not codes:
             continue
         count = Counter()
-        for code in codes.values():
+        count["mutants"] = len(codes)
+        for code in (codes[name] for name in sample_of(module, codes)):
             count["killed" if code in KILLED else "survived" if code in SURVIVED else
                   "no tests" if code in NO_TESTS else "not checked" if code is None else "other"] += 1
         out[module] = count
@@ -139,15 +146,16 @@ def results() -> dict[str, Counter]:
 
 
 def survivors(module: str) -> list[str]:
-    return sorted(k for k, v in _codes(module).items() if v in SURVIVED | NO_TESTS)
+    codes = _codes(module)
+    return [k for k in sample_of(module, codes) if codes[k] in SURVIVED | NO_TESTS]
 
 
 def report() -> str:
     lines = ["| Module | Mutants | Essayés | Tués | Survivants | Sans test | Score (IC 95 %) |",
              "|---|---:|---:|---:|---:|---:|---:|"]
     for module, c in results().items():
-        total = sum(c.values())
-        tried = total - c["not checked"]
+        total = c.pop("mutants")
+        tried = sum(c.values()) - c["not checked"]
         if not tried:
             continue
         score = c["killed"] / tried
@@ -155,7 +163,7 @@ def report() -> str:
         z, n = 1.96, tried
         centre = (score + z * z / (2 * n)) / (1 + z * z / n)
         half = z * math.sqrt(score * (1 - score) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-        if tried == total:
+        if tried == total:   # every mutant tried: no sampling uncertainty
             half = 0.0
         interval = f" ({max(0, centre - half):.0%}–{min(1, centre + half):.0%})" if half else ""
         lines.append(f"| `{module}.py` | {total} | {tried} | {c['killed']} | {c['survived']} | "
