@@ -1,24 +1,16 @@
 """Sphinx configuration of the « Guide pratique pour des achats numériques responsables ».
 
-Everything about the guide's release (version, dates, licence, authors) is read from
-pyproject.toml ([tool.guide.release]) by our extension: nothing here repeats it.
+Everything about the guide's release (version, dates, licence, authors) is in pyproject.toml
+([tool.guide.release]); our extension (`guide`, installed by `make` from this repository, see
+_ext/guide) reads it and fills version, release, author, copyright and the MyST substitutions
+({{ version_title }}…): nothing here repeats it.
 """
 
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).parent.resolve()
-sys.path.insert(0, str(ROOT / "_ext"))
-
-from guide.release import load_release  # noqa: E402
-
-RELEASE = load_release(ROOT / "pyproject.toml")
 
 project = "Guide pratique pour des achats numériques responsables"
-author = ", ".join(RELEASE.authors)
-copyright = f"{RELEASE.published.year}, {RELEASE.publisher}"
-version = RELEASE.version_title
-release = RELEASE.version_title
 language = "fr"
 today_fmt = "%d/%m/%Y"
 
@@ -36,7 +28,6 @@ myst_enable_extensions = [
 ]
 myst_linkify_fuzzy_links = False   # `bureautique.md` must stay a file name, not http://bureautique.md
 myst_heading_anchors = 3
-myst_substitutions = RELEASE.substitutions()
 
 # HTML: a small theme of our own on top of Sphinx's `basic` (see README, « Thème »).
 html_theme = "basic"
@@ -58,6 +49,21 @@ guide_dsfr_dist = str(ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist")  # th
 html_theme_options = {"nosidebar": True}
 
 
-# The guide's own checks (see _ext/guide and README, « Ce que disent les vérifications »).
+# The guide's own checks (see _ext/guide/config.py for every setting, and README, « Ce que
+# disent les vérifications »): what is specific to this guide is set here.
 guide_release_file = str(ROOT / "pyproject.toml")
+guide_release_table = "tool.guide.release"
+guide_changelog = str(ROOT / "CHANGELOG.md")
+guide_page_kinds = {   # `type` of a page -> the keys its front matter must have
+    "home": ["title", "description", "type", "date", "updated"],
+    "page": ["title", "description", "type", "date", "updated"],
+    "section": ["title", "description", "type", "date", "updated"],
+    "fiche": ["title", "description", "type", "date", "updated"],
+    "news": ["title", "description", "type", "date", "link", "linkTitle"],
+}
+guide_page_optional_keys = {"news": ["announces"]}
+guide_default_page_kind = "page"
+guide_asset_folders = [str(ROOT / "docs"), str(ROOT / "_static")]  # each picture, font, download
+guide_pdf_name = "guide-achats-numeriques-responsables-version-{version}-{month}-{year}.pdf"
 guide_pdf_keywords = "achats publics, numérique responsable, écoconception, réemploi, DEEE, labels, commande publique"
+guide_linkcheck_user_agent = "guide-achats-linkcheck/1.0 (+https://ecoresponsable.numerique.gouv.fr/)"

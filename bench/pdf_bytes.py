@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PDF_DIR = ROOT / "_build" / "pdf"
 sys.path.insert(0, str(ROOT / "_ext"))
 
-from guide.release import load_release  # noqa: E402 - the extension's own name for the file
+from guide.release import project_release  # noqa: E402 - the extension's own name for the file
 
 
 def kind_of(obj, contents: set[int], num: int) -> str:
@@ -78,7 +78,7 @@ def n(value: int) -> str:
 
 
 def main() -> None:
-    pdf = PDF_DIR / load_release(ROOT / "pyproject.toml").pdf_name
+    pdf = PDF_DIR / project_release(ROOT).pdf_name
     if not pdf.exists():
         sys.exit(f"{pdf.relative_to(ROOT)} manque : lancez d'abord `make pdf`.")
     sizes, pages = breakdown(pdf)

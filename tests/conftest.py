@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 pytest_plugins = ("sphinx.testing.fixtures",)
+
+# What every build loads, imported once here: under mutation testing (tests/mutation.py) each
+# mutant's tests run in a process forked after the collection, which then saves ~4 s a mutant.
+import guide  # noqa: E402, F401
+import myst_parser.sphinx_ext.main  # noqa: E402, F401
+import sphinx.builders.html  # noqa: E402, F401
+import sphinx_design.extension  # noqa: E402, F401
+
+# Property tests: 100 examples each in `make test`; 25, always the same, under mutation testing
+# (tests/mutation.py), where they run once per mutant.
+_SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile("default", max_examples=100, deadline=None,
+                          suppress_health_check=_SLOW_OK)
+settings.register_profile("mutation", max_examples=25, deadline=None, derandomize=True,
+                          database=None, suppress_health_check=_SLOW_OK)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -56,14 +75,41 @@ def guide_pdf(guide_build) -> Path:
 
 
 def build_root(src: Path, out: Path, *extra: str, jobs: str = "1") -> tuple[subprocess.CompletedProcess, dict]:
-    """Build a test root (or a copy of one) with sphinx-build; return the process and the JSON report."""
+    """Build a test root (or a copy of one) with the sphinx-build command, as a writer or CI
+    does (exit code, parallel processes); return the process and the JSON report."""
     cmd = [sys.executable, "-m", "sphinx", "-j", jobs, "-q", "-b", "html", *extra, str(src), str(out)]
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", GUIDE_ROOT=str(ROOT))
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
-    report = out / "_reports" / "findings.json"
-    import json
-    data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {"findings": []}
-    return proc, data
+    return proc, findings_report(out)
+
+
+def findings_report(out: Path) -> dict:
+    report = Path(out) / "_reports" / "findings.json"
+    return json.loads(report.read_text(encoding="utf-8")) if report.exists() else {"findings": []}
+
+
+@pytest.fixture
+def copy_root(rootdir, tmp_path):
+    """copy_root("metadata") -> a fresh copy of tests/roots/test-metadata, to edit and build."""
+    def copy(name: str, dest: str = "src") -> Path:
+        src = tmp_path / dest
+        shutil.copytree(rootdir / f"test-{name}", src)
+        return src
+    return copy
+
+
+@pytest.fixture
+def build(make_app):
+    """build(src, **confoverrides) -> (app, report): a build in this process (sphinx.testing),
+    fast and seen by the mutation tester; `builder=`, `parallel=`, `outdir=` are Sphinx's."""
+    def run(src: Path, builder: str = "html", *, parallel: int = 0, outdir: Path | None = None,
+            **confoverrides):
+        kwargs = {"builddir": outdir} if outdir else {}
+        app = make_app(builder, srcdir=Path(src), confoverrides=confoverrides, parallel=parallel,
+                       **kwargs)
+        app.build()
+        return app, findings_report(app.outdir)
+    return run
 
 
 def marker_line(path: Path, marker: str) -> int:

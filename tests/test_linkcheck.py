@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import json
 import shutil
@@ -14,7 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from conftest import build_root
-from guide.linkcheck import parse_retry_after
+from guide.linkcheck import (ANSWER, BROKEN, FAIL, RETRY, TIMEOUT, Checker, Outcome, Policy,
+                             Step, next_step, parse_retry_after)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -42,6 +44,7 @@ class Handler(BaseHTTPRequestHandler):
         cls = type(self)
         with cls.lock:
             cls.counts[(self.command, self.path)] += 1
+            cls.times[self.path].append(time.monotonic())
             cls.active += 1
             cls.max_active = max(cls.max_active, cls.active)
         try:
@@ -79,10 +82,8 @@ class Handler(BaseHTTPRequestHandler):
             key = p
             st[key] = st.get(key, 0) + 1
             if st[key] == 1:
-                after = "1" if p != "/429d" else email.utils.formatdate(time.time() + 1, usegmt=True)
+                after = "1" if p != "/429d" else email.utils.formatdate(time.time() + 2, usegmt=True)
                 return self.send(int(p[1:4]), headers={"Retry-After": after})
-            st[key + "-ok-at"] = time.time()
-            st[key + "-first-at"] = st.get(key + "-first-at") or time.time()
             return self.send(200)
         if p == "/hang":
             time.sleep(3)
@@ -97,7 +98,8 @@ class Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def server():
     handler = type("H", (Handler,), {"counts": defaultdict(int), "state": {}, "active": 0,
-                                     "max_active": 0, "lock": threading.Lock()})
+                                     "max_active": 0, "lock": threading.Lock(),
+                                     "times": defaultdict(list)})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -131,7 +133,7 @@ updated: 2021-04-29
 
 def make_project(tmp_path, rootdir, base, extra_conf=""):
     src = tmp_path / "src"
-    shutil.copytree(rootdir / "test-linkify", src)
+    shutil.copytree(rootdir / "test-linkcheck", src)
     links = {
         "OK": f"{base}/ok", "OK-AGAIN": f"{base}/ok", "NOT-FOUND": f"{base}/404", "GONE": f"{base}/410",
         "ERROR": f"{base}/500", "PERMANENT": f"{base}/r301", "CHAIN": f"{base}/r302",
@@ -146,7 +148,6 @@ def make_project(tmp_path, rootdir, base, extra_conf=""):
     (src / "index.md").write_text(PAGE.format(links=body), encoding="utf-8")
     with open(src / "conf.py", "a", encoding="utf-8") as conf:
         conf.write(f"""
-guide_pdf_link = False
 guide_linkcheck_timeout = 1.0
 guide_linkcheck_retries = 1
 guide_linkcheck_backoff = 0.05
@@ -160,21 +161,22 @@ guide_linkcheck_accepted_status = [418]
     return src, links
 
 
-def run_linkcheck(src, out, *extra):
-    proc, _ = build_root(src, out, "-b", "guidelinks", *extra)
-    report = json.loads((out / "linkcheck.json").read_text(encoding="utf-8"))
+def run_linkcheck(build, src, **overrides):
+    """The guidelinks builder, in this process; (app, report, occurrences by marker)."""
+    app, _ = build(src, "guidelinks", outdir=src.parent / "build", **overrides)
+    report = json.loads((app.outdir / "linkcheck.json").read_text(encoding="utf-8"))
     by_marker = {}
     lines = (src / "index.md").read_text(encoding="utf-8").splitlines()
     for occ in report["occurrences"]:
         marker = lines[occ["line"] - 1].split(" : ")[0]
         by_marker[marker] = occ
-    return proc, report, by_marker
+    return app, report, by_marker
 
 
-def test_every_status_is_found_and_reported(server, rootdir, tmp_path):
+def test_every_status_is_found_and_reported(server, rootdir, tmp_path, build):
     base, handler = server
     src, links = make_project(tmp_path, rootdir, base)
-    proc, report, occ = run_linkcheck(src, tmp_path / "out")
+    app, report, occ = run_linkcheck(build, src)
     expected = {
         "OK": "ok", "OK-AGAIN": "ok", "NOT-FOUND": "broken", "GONE": "broken", "ERROR": "broken",
         "PERMANENT": "redirected", "CHAIN": "redirected", "LOOP": "broken", "NO-HEAD": "ok",
@@ -188,103 +190,299 @@ def test_every_status_is_found_and_reported(server, rootdir, tmp_path):
     assert "boucle" in occ["LOOP"]["reason"]
     assert occ["CHAIN"]["redirect_to"].endswith("/final")
     assert "#absente" in occ["ANCHOR-MISSING"]["reason"]
+    assert occ["HANG"]["reason"] == "pas de réponse en 1 s"               # a timeout, by type
+    assert occ["REFUSED"]["reason"] == "connexion impossible (ClientConnectorError)"
     # each occurrence has its own file:line, the URL used twice is reported twice
-    assert occ["OK"]["line"] != occ["OK-AGAIN"]["line"]
-    assert report["summary"]["broken"] == 6
-    # findings with location for writers and a non-zero exit in strict mode
-    assert f"index.md:{occ['NOT-FOUND']['line']}: WARNING: lien externe cassé" in proc.stderr
-    assert "redirige (permanente, 301)" in proc.stderr
-    junit = (tmp_path / "out" / "linkcheck.junit.xml").read_text(encoding="utf-8")
-    assert junit.count("<failure") == 7  # 6 broken + 1 timeout
+    lines = (src / "index.md").read_text(encoding="utf-8").splitlines()
+    assert all(lines[o["line"] - 1].startswith(m + " : ") for m, o in occ.items())
+    assert report["summary"] == {"ok": 10, "redirected": 2, "broken": 6, "timeout": 1}
+    # findings with location for writers, the build's status 1, the JUnit report
+    warnings = app.warning.getvalue()
+    assert f"index.md:{occ['NOT-FOUND']['line']}: WARNING: lien externe cassé" in warnings
+    assert "redirige (permanente, 301)" in warnings and "redirige (temporaire" not in warnings
+    assert app.statuscode == 1
+    junit = (app.outdir / "linkcheck.junit.xml").read_text(encoding="utf-8")
+    assert junit.count("<failure") == 7 and junit.count("<testcase") == 19  # 6 broken + 1 timeout
 
 
-def test_one_fetch_per_page_head_first_and_get_for_anchors(server, rootdir, tmp_path):
+def test_one_fetch_per_page_head_first_and_get_for_anchors(server, rootdir, tmp_path, build):
     base, handler = server
     src, _ = make_project(tmp_path, rootdir, base)
-    run_linkcheck(src, tmp_path / "out")
+    run_linkcheck(build, src)
     counts = handler.counts
     assert counts[("HEAD", "/ok")] == 1 and counts[("GET", "/ok")] == 0  # twice in the page, fetched once
     assert counts[("GET", "/anchors")] == 1 and counts[("HEAD", "/anchors")] == 0  # 3 anchors, 1 GET
     assert counts[("HEAD", "/nohead")] == 1 and counts[("GET", "/nohead")] == 1
     assert counts[("HEAD", "/500")] == 2  # retried once, then reported
+    assert counts[("HEAD", "/404")] == 1  # a 404 is never retried
 
 
-def test_retry_after_seconds_and_http_date_are_honoured(server, rootdir, tmp_path):
+def test_retry_after_seconds_and_http_date_are_honoured(server, rootdir, tmp_path, build):
     base, handler = server
     src, _ = make_project(tmp_path, rootdir, base)
-    started = time.time()
-    run_linkcheck(src, tmp_path / "out")
+    run_linkcheck(build, src)
     for path in ("/429s", "/429d", "/503s"):
-        assert handler.counts[("HEAD", path)] == 2
-        assert handler.state[path + "-ok-at"] - started >= 0.9  # waited for Retry-After
+        first, second = handler.times[path]   # the 429/503, then the retry it asked to wait for
+        assert second - first >= 0.9, (path, second - first)
 
 
-def test_per_host_limit_is_never_exceeded(server, rootdir, tmp_path):
+def test_per_host_limit_is_never_exceeded(server, rootdir, tmp_path, build):
     base, handler = server
     # /hang is left out: the client gives up after its timeout while the server still sleeps.
     src, _ = make_project(tmp_path, rootdir, base, "guide_linkcheck_per_host = 1\n"
                           "guide_linkcheck_ignore = [r\"/hang$\"]\n")
-    run_linkcheck(src, tmp_path / "out")
+    run_linkcheck(build, src)
     assert handler.max_active == 1
 
 
-def test_cache_skips_recent_successes_never_failures_and_can_be_forced(server, rootdir, tmp_path):
+def test_cache_skips_recent_successes_never_failures_and_can_be_forced(server, rootdir, tmp_path,
+                                                                      build):
     base, handler = server
     src, _ = make_project(tmp_path, rootdir, base)
-    out = tmp_path / "out"
-    run_linkcheck(src, out)
-    cache = json.loads((out / "linkcheck-cache.json").read_text(encoding="utf-8"))
+    app, _, _ = run_linkcheck(build, src)
+    cache = json.loads((app.outdir / "linkcheck-cache.json").read_text(encoding="utf-8"))
     assert f"{base}/ok" in cache and f"{base}/404" not in cache and f"{base}/hang" not in cache
     before = dict(handler.counts)
-    _, report, occ = run_linkcheck(src, out)
+    _, report, occ = run_linkcheck(build, src)
     assert handler.counts[("HEAD", "/ok")] == before[("HEAD", "/ok")]      # from the cache
     assert handler.counts[("HEAD", "/404")] == before[("HEAD", "/404")] + 1  # failures re-checked
     assert occ["OK"]["cached"] and not occ["NOT-FOUND"]["cached"]
-    run_linkcheck(src, out, "-D", "guide_linkcheck_refresh=1")
+    assert occ["ANCHOR-MISSING"]["status"] == "broken"   # anchors checked from the cached ids
+    run_linkcheck(build, src, guide_linkcheck_refresh=True)
     assert handler.counts[("HEAD", "/ok")] == before[("HEAD", "/ok")] + 1
 
 
-def test_allowed_redirects_and_ignore_patterns(server, rootdir, tmp_path):
+def test_an_expired_cache_entry_is_checked_again(server, rootdir, tmp_path, build):
+    base, handler = server
+    src, _ = make_project(tmp_path, rootdir, base, "guide_linkcheck_cache_ttl = 0.0\n")
+    run_linkcheck(build, src)
+    run_linkcheck(build, src)
+    assert handler.counts[("HEAD", "/ok")] == 2
+
+
+def test_allowed_redirects_and_ignore_patterns(server, rootdir, tmp_path, build):
     base, _ = server
     src, _ = make_project(tmp_path, rootdir, base, f"""
 guide_linkcheck_allowed_redirects = {{r"{base}/r301": r"{base}/final"}}
 guide_linkcheck_ignore = [r"/hang$", r"/loop1$"]
 """)
-    _, _, occ = run_linkcheck(src, tmp_path / "out")
+    _, _, occ = run_linkcheck(build, src)
     assert occ["PERMANENT"]["status"] == "ok" and "permise" in occ["PERMANENT"]["reason"]
     assert occ["HANG"]["status"] == "ignored" and occ["LOOP"]["status"] == "ignored"
+    assert occ["CHAIN"]["status"] == "redirected"   # not allowed: only r301 -> final is
 
 
-def test_strict_mode_fails_on_a_broken_link(server, rootdir, tmp_path):
+def test_anchors_are_not_checked_when_turned_off(server, rootdir, tmp_path, build):
+    base, handler = server
+    src, _ = make_project(tmp_path, rootdir, base, "guide_linkcheck_anchors = False\n")
+    _, _, occ = run_linkcheck(build, src)
+    assert occ["ANCHOR-MISSING"]["status"] == "ok"
+    assert handler.counts[("GET", "/anchors")] == 0   # HEAD is enough without anchors
+
+
+def test_broken_links_exit_1_and_the_reports_are_still_written(server, rootdir, tmp_path):
+    """As Sphinx's linkcheck: exit status 1 when a link is broken, with or without -W."""
     base, _ = server
-    src, _ = make_project(tmp_path, rootdir, base)
+    src, _ = make_project(tmp_path, rootdir, base, "guide_linkcheck_ignore = [r\"/hang$\"]\n")
+    for extra in ([], ["-W", "--keep-going"]):
+        out = tmp_path / f"out{len(extra)}"
+        proc, _ = build_root(src, out, "-b", "guidelinks", *extra)
+        assert proc.returncode == 1, proc.stderr[-3000:]
+        assert "Traceback" not in proc.stderr
+        report = json.loads((out / "linkcheck.json").read_text(encoding="utf-8"))
+        assert report["summary"]["broken"] == 6
+        assert (out / "linkcheck.junit.xml").exists()
+
+
+def test_only_good_links_exit_0(server, rootdir, tmp_path):
+    base, _ = server
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-linkcheck", src)
+    (src / "index.md").write_text(PAGE.format(links=f"<{base}/ok> <{base}/anchors#present>"),
+                                  encoding="utf-8")
     proc, _ = build_root(src, tmp_path / "out", "-b", "guidelinks", "-W", "--keep-going")
-    assert proc.returncode != 0
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads((tmp_path / "out" / "linkcheck.json").read_text(encoding="utf-8"))
+    assert report["summary"] == {"ok": 2}
 
 
-def test_deadline_stops_the_whole_run(server, rootdir, tmp_path):
+def test_deadline_stops_the_whole_run(server, rootdir, tmp_path, build):
     base, _ = server
     src, _ = make_project(tmp_path, rootdir, base, "guide_linkcheck_deadline = 0.5\n"
                           "guide_linkcheck_timeout = 5.0\n")
-    started = time.time()
-    _, report, occ = run_linkcheck(src, tmp_path / "out")
-    assert time.time() - started < 30
-    assert "délai global" in occ["HANG"]["reason"]
+    started = time.monotonic()
+    _, report, occ = run_linkcheck(build, src)
+    assert time.monotonic() - started < 30
+    assert occ["HANG"]["status"] == "timeout" and "délai global" in occ["HANG"]["reason"]
 
 
-def test_bad_configuration_is_a_clear_error(rootdir, tmp_path):
-    src = tmp_path / "src"
-    shutil.copytree(rootdir / "test-linkify", src)
-    with open(src / "conf.py", "a", encoding="utf-8") as conf:
-        conf.write('\nguide_linkcheck_workers = "beaucoup"\n')
-    proc, _ = build_root(src, tmp_path / "out", "-b", "guidelinks", "-W")
-    assert proc.returncode != 0
-    assert "guide_linkcheck_workers = 'beaucoup' : attendu int" in proc.stderr
-    assert "Traceback" not in proc.stderr
+def test_the_user_agent_and_headers_are_settings(server, rootdir, tmp_path, build):
+    base, handler = server
+    seen = []
+    original = handler.route
+
+    def route(self):
+        seen.append(self.headers.get("User-Agent"))
+        return original(self)
+
+    handler.route = route
+    src, _ = make_project(tmp_path, rootdir, base, 'guide_linkcheck_user_agent = "mon-robot/2"\n')
+    run_linkcheck(build, src)
+    assert seen and set(seen) == {"mon-robot/2"}
+
+
+# -- the retry and rate-limit policy, under a given clock (as Sphinx tests its limit_rate) -------
+
+NOW = 1_700_000_000.0          # the clock these tests give next_step()
+POLICY = Policy(retries=2, backoff=0.5, max_retry_after=120.0, rate_limit_waits=3, timeout=15)
+
+
+def http_date(seconds_from_now: float) -> str:
+    return email.utils.formatdate(NOW + seconds_from_now, usegmt=True)
+
+
+@pytest.mark.parametrize(("outcome", "retries", "waits", "expected"), [
+    # no answer: retried with a doubling backoff, then classified by the exception's type
+    (Outcome(error=TimeoutError()), 0, 0, Step(RETRY, 0.5)),
+    (Outcome(error=TimeoutError()), 1, 0, Step(RETRY, 1.0)),
+    (Outcome(error=TimeoutError()), 2, 0, Step(FAIL, status=TIMEOUT, reason="pas de réponse en 15 s")),
+    (Outcome(error=ConnectionRefusedError()), 2, 0,
+     Step(FAIL, status=BROKEN, reason="connexion impossible (ConnectionRefusedError)")),
+    # Retry-After, in seconds or as an HTTP date: waited for by the whole host, not a retry
+    (Outcome(429, "7"), 0, 0, Step(RETRY, 7.0, host_wide=True, rate_limit=True)),
+    (Outcome(503, "7"), 2, 2, Step(RETRY, 7.0, host_wide=True, rate_limit=True)),
+    (Outcome(429, http_date(30)), 0, 0, Step(RETRY, 30.0, host_wide=True, rate_limit=True)),
+    (Outcome(429, http_date(-30)), 0, 0, Step(RETRY, 0.0, host_wide=True, rate_limit=True)),
+    (Outcome(429, "7"), 0, 3, Step(ANSWER)),                   # three waits: the 429 stands
+    (Outcome(429, "120"), 0, 0, Step(RETRY, 120.0, host_wide=True, rate_limit=True)),
+    (Outcome(429, "121"), 0, 0, Step(FAIL, status=BROKEN, reason=(
+        "HTTP 429, Retry-After de 121 s, au-delà des 120 s de guide_linkcheck_max_retry_after"))),
+    # rate-limited without a usable Retry-After: the host is slowed down like a backoff
+    (Outcome(429), 0, 0, Step(RETRY, 0.5, host_wide=True)),
+    (Outcome(503, "demain"), 1, 0, Step(RETRY, 1.0, host_wide=True)),
+    (Outcome(429), 2, 0, Step(ANSWER)),
+    # server errors: retried; anything else is the answer
+    (Outcome(500), 0, 0, Step(RETRY, 0.5)),
+    (Outcome(502), 1, 5, Step(RETRY, 1.0)),
+    (Outcome(500), 2, 0, Step(ANSWER)),
+    (Outcome(404), 0, 0, Step(ANSWER)),
+    (Outcome(200, "7"), 0, 0, Step(ANSWER)),
+    (Outcome(301), 0, 0, Step(ANSWER)),
+])
+def test_next_step(outcome, retries, waits, expected):
+    assert next_step(POLICY, outcome, retries, waits, NOW) == expected
+
+
+def test_timeouts_are_classified_by_type_whatever_their_message():
+    import aiohttp
+    for error in (asyncio.TimeoutError(), aiohttp.ServerTimeoutError("délai"),
+                  aiohttp.ConnectionTimeoutError("connexion")):
+        assert next_step(POLICY, Outcome(error=error), 2, 0, NOW).status == TIMEOUT
+    error = aiohttp.ClientOSError(110, "Connection timed out (réponse)")
+    assert next_step(POLICY, Outcome(error=error), 2, 0, NOW).status == BROKEN
 
 
 def test_retry_after_parsing():
-    assert parse_retry_after("7") == 7.0
-    now = time.time()
-    assert 29 <= parse_retry_after(email.utils.formatdate(now + 30, usegmt=True), now) <= 31
-    assert parse_retry_after("n'importe quoi") is None and parse_retry_after(None) is None
+    assert parse_retry_after("7", NOW) == 7.0 and parse_retry_after(" 0 ", NOW) == 0.0
+    assert parse_retry_after(http_date(30), NOW) == 30.0
+    assert parse_retry_after(http_date(-30), NOW) == 0.0
+    for bad in ("n'importe quoi", None, "", "-5", "1.5", "Mon, 99 Foo 2021 00:00:00 GMT"):
+        assert parse_retry_after(bad, NOW) is None, bad
+
+
+class FakeClock:
+    """A clock that only moves when the code under test sleeps."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def time(self):
+        return self.now
+
+    async def sleep(self, seconds):
+        self.sleeps.append(round(seconds, 6))
+        self.now += seconds
+
+
+class FakeResponse:
+    def __init__(self, status, headers=None):
+        self.status, self.headers = status, headers or {}
+
+    async def read(self):
+        return b"<html></html>"
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        return False
+
+
+class FakeSession:
+    """Answers from a script, recording when (on the fake clock) each request started."""
+
+    def __init__(self, clock, script):
+        self.clock, self.script, self.started = clock, list(script), []
+
+    def request(self, method, url, **kwargs):
+        self.started.append(self.clock.now)
+        status, headers = self.script.pop(0)
+        return FakeResponse(status, headers)
+
+
+def checker_with(clock, **settings):
+    from guide.config import GuideConfig
+    cfg = GuideConfig(**{"linkcheck_host_interval": 0.0, "linkcheck_backoff": 0.5,
+                         "linkcheck_retries": 2, **settings})
+    return Checker(cfg, {}, clock=clock.time, sleep=clock.sleep, wall=lambda: NOW + clock.now)
+
+
+def test_a_retry_after_holds_the_request_until_it_has_passed():
+    clock = FakeClock()
+    session = FakeSession(clock, [(429, {"Retry-After": "7"}), (200, {})])
+    code, _, _, failed = asyncio.run(checker_with(clock).request(session, "HEAD", "http://h/a"))
+    assert (code, failed) == (200, None)
+    assert session.started == [0.0, 7.0] and clock.sleeps == [7.0]
+
+
+def test_a_retry_after_holds_every_request_to_the_host():
+    clock = FakeClock()
+    checker = checker_with(clock)
+    session = FakeSession(clock, [(429, {"Retry-After": http_date(30)}), (200, {}), (200, {})])
+
+    async def both():
+        await checker.request(session, "HEAD", "http://h/a")
+        return await checker.request(session, "HEAD", "http://h/b")   # same host, later
+
+    asyncio.run(both())
+    assert session.started == [0.0, 30.0, 30.0]
+
+
+def test_backoff_doubles_between_retries_then_the_error_stands():
+    clock = FakeClock()
+    session = FakeSession(clock, [(500, {})] * 3)
+    code, _, _, failed = asyncio.run(checker_with(clock).request(session, "HEAD", "http://h/a"))
+    assert code == 500 and failed is None
+    assert session.started == [0.0, 0.5, 1.5] and clock.sleeps == [0.5, 1.0]
+
+
+def test_a_too_long_retry_after_fails_at_once():
+    clock = FakeClock()
+    session = FakeSession(clock, [(429, {"Retry-After": "3600"})])
+    code, _, _, failed = asyncio.run(checker_with(clock).request(session, "HEAD", "http://h/a"))
+    assert code is None and failed.status == BROKEN and "3600 s" in failed.reason
+    assert clock.sleeps == []
+
+
+def test_the_host_interval_spaces_the_starts():
+    clock = FakeClock()
+    checker = checker_with(clock, linkcheck_host_interval=0.25)
+    session = FakeSession(clock, [(200, {})] * 3)
+
+    async def three():
+        for path in "abc":
+            await checker.request(session, "HEAD", f"http://h/{path}")
+
+    asyncio.run(three())
+    assert session.started == [0.0, 0.25, 0.5]

@@ -3,29 +3,59 @@
 
 from __future__ import annotations
 
-import shutil
+import re
 
 import pytest
 
 from conftest import build_root, marker_line
 
-EXPECTED = {  # marker in a.md -> (finding code, words the message or fix must hold)
-    "BROKEN-ANCHOR": ("anchor-unknown", "#b-reglementation"),
-    "BROKEN-PAGE": ("page-unknown", "c.md"),
-    "BROKEN-LABEL": ("label-unknown", "b-reglementation"),
-    "BROKEN-TERM": ("term-unknown", "acv"),
-    "BROKEN-LOCAL": ("target-unknown", "#a-haut"),
-    "BROKEN-DOWNLOAD": ("file-unknown", "absent.pdf"),
-    "BROKEN-RAW": ("anchor-unknown", "#zzz"),
-    ":link: c": ("page-unknown", "« c »"),
+FIX_ANCHOR = "ajoutez la cible « (nom)= » avant le titre visé"
+FIX_FILE = "vérifiez le chemin, relatif à la page (images dans docs/_images/)"
+FIX_PAGE = "vérifiez le chemin (relatif, avec .md)"
+EXPECTED = {  # (page, marker on the line) -> (finding code, its whole message ; fix)
+    ("a.md", "BROKEN-ANCHOR"): ("anchor-unknown", "lien interne cassé vers « b.md#b-reglementatio » : "
+                                "ancre inconnue #b-reglementatio dans b ; ancres proches : "
+                                "#b-reglementation, #reglementation, #réglementation"),
+    ("a.md", "BROKEN-PAGE"): ("page-unknown", f"lien interne cassé vers « c.md » : page inconnue ; {FIX_PAGE}"),
+    ("a.md", "BROKEN-LABEL"): ("label-unknown", "{ref} vers « b-reglement » : étiquette inconnue ; "
+                               "étiquettes proches : b-reglementation"),
+    ("a.md", "BROKEN-TERM"): ("term-unknown", "{term} « ACW » : terme absent du glossaire ; "
+                              "termes proches : acv"),
+    ("a.md", "BROKEN-LOCAL"): ("target-unknown", "lien interne cassé vers « #a-bas » : cible inconnue "
+                               "; cibles proches : #page-a, #a-haut"),
+    ("a.md", "BROKEN-DOWNLOAD"): ("file-unknown", f"fichier introuvable : « absent.pdf » ; {FIX_FILE}"),
+    ("a.md", "BROKEN-SLUG"): ("target-unknown", "lien interne cassé vers « #liens-juste » : cible "
+                              "inconnue ; cibles proches : #liens-justes, #liens-casses, #liens-cassés"),
+    ("a.md", "BROKEN-LOCAL-LABEL"): ("target-unknown", "lien interne cassé vers « #b-reglementatio » "
+                                     ": cible inconnue ; cibles proches : #b-reglementation"),
+    ("a.md", "BROKEN-ANY"): ("target-unknown", "lien interne cassé vers « b-reglementatio » : cible "
+                             "inconnue ; cibles proches : #b-reglementation"),
+    ("a.md", "BROKEN-IMAGE"): ("file-unknown", f"fichier introuvable : « absente.svg » ; {FIX_FILE}"),
+    ("a.md", "BROKEN-RAW"): ("anchor-unknown", "lien interne cassé vers « b.html#zzz » : ancre "
+                             f"inconnue #zzz dans b ; {FIX_ANCHOR}"),
+    ("a.md", "BROKEN-RAW-LOCAL"): ("target-unknown", "lien interne cassé vers « #zzz-local » : cible "
+                                   f"inconnue ; {FIX_ANCHOR}"),
+    ("a.md", "BROKEN-RAW-FILE"): ("file-unknown", f"fichier introuvable : « absente.png » ; {FIX_FILE}"),
+    ("a.md", ":link: c"): ("page-unknown", f"lien interne cassé vers « c » : page inconnue ; {FIX_PAGE}"),
+    ("sous/page.md", "BROKEN-SUB-ANCHOR"): ("anchor-unknown", "lien interne cassé vers "
+                                            "« ../b.md#nulle-part » : ancre inconnue #nulle-part "
+                                            f"dans b ; {FIX_ANCHOR}"),
+    ("sous/page.md", "BROKEN-SUB-DOC"): ("page-unknown", "lien interne cassé vers « ../absente » : "
+                                         f"page inconnue ; {FIX_PAGE}"),
+}
+EXTERNAL = {  # every external URL of the project, with the page and the line that holds it
+    ("a", "<https://example.org/page>", "https://example.org/page"),
+    ("a", "<http://example.org/http>", "http://example.org/http"),
+    ("a", "(https://example.org/image.png)", "https://example.org/image.png"),
+    ("a", "`https://example.org/fichier.pdf`", "https://example.org/fichier.pdf"),
+    ("a", 'href="https://example.org/brut"', "https://example.org/brut"),
+    ("billet", "link: https://example.org/webinaire", "https://example.org/webinaire"),
 }
 
 
 @pytest.fixture
-def links_root(rootdir, tmp_path):
-    src = tmp_path / "src"
-    shutil.copytree(rootdir / "test-links", src)
-    return src
+def links_root(copy_root):
+    return copy_root("links")
 
 
 def link_findings(report):
@@ -33,60 +63,76 @@ def link_findings(report):
                   for f in report["findings"] if f["check"] == "links")
 
 
-def test_every_seeded_defect_is_found_at_its_line(links_root, tmp_path):
-    proc, report = build_root(links_root, tmp_path / "out")
-    found = link_findings(report)
-    expected = {(marker_line(links_root / "a.md", m), code) for m, (code, _) in EXPECTED.items()}
-    assert {(line, code) for _, line, code, _ in found} == expected
-    for marker, (code, words) in EXPECTED.items():
-        line = marker_line(links_root / "a.md", marker)
-        text = next(t for _, ln, c, t in found if ln == line and c == code)
-        assert words in text, (marker, text)
-    assert all(source == "a.md" for source, *_ in found)  # nothing in the good links
+def expected_findings(root):
+    return sorted((page, marker_line(root / page, marker), code, text)
+                  for (page, marker), (code, text) in EXPECTED.items())
 
 
-def test_findings_are_logged_with_file_line_and_type(links_root, tmp_path):
-    proc, _ = build_root(links_root, tmp_path / "out")
+def test_every_seeded_defect_is_found_at_its_line(links_root, build):
+    _, report = build(links_root)
+    assert link_findings(report) == expected_findings(links_root)   # and none in good links
+
+
+def test_findings_are_logged_with_file_line_and_type(links_root, build):
+    app, _ = build(links_root)
+    warnings = app.warning.getvalue()
     line = marker_line(links_root / "a.md", "BROKEN-ANCHOR")
-    assert f"a.md:{line}: WARNING: lien interne cassé vers" in proc.stderr
-    assert "[guide.links]" in proc.stderr
-    assert "myst.xref_missing" not in proc.stderr  # ours replace MyST's bare message
+    assert f"a.md:{line}: WARNING: lien interne cassé vers" in warnings
+    assert "[guide.links]" in warnings
+    assert "myst.xref_missing" not in warnings  # ours replace MyST's bare message
 
 
-def test_suppress_warnings_silences_the_check(links_root, tmp_path):
-    proc, _ = build_root(links_root, tmp_path / "out", "-D", "suppress_warnings=guide.links")
-    assert "[guide.links]" not in proc.stderr
+def test_suppress_warnings_silences_the_check(links_root, build):
+    app, _ = build(links_root, suppress_warnings=["guide.links"])
+    assert "[guide.links]" not in app.warning.getvalue()
 
 
-def test_strict_build_fails_on_a_broken_link(links_root, tmp_path):
+def test_builtin_messages_are_kept_when_asked(links_root, build):
+    app, _ = build(links_root, guide_links_replace_builtin=False)
+    assert "[guide.links]" in app.warning.getvalue()
+    assert "myst.xref_missing" in app.warning.getvalue()
+
+
+def test_strict_build_exits_1_on_a_broken_link(links_root, tmp_path):
     proc, _ = build_root(links_root, tmp_path / "out", "-W", "--keep-going")
-    assert proc.returncode != 0
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
 
 
-def test_same_findings_with_one_and_many_processes(links_root, tmp_path):
-    _, serial = build_root(links_root, tmp_path / "j1", jobs="1")
-    _, parallel = build_root(links_root, tmp_path / "j2", jobs="2")
-    assert link_findings(serial) == link_findings(parallel)
-    assert link_findings(serial)
+def test_same_findings_with_one_and_many_processes(links_root, build, tmp_path):
+    _, serial = build(links_root, outdir=tmp_path / "j1")
+    _, parallel = build(links_root, parallel=2, outdir=tmp_path / "j2")
+    assert link_findings(serial) == link_findings(parallel) == expected_findings(links_root)
 
 
-def test_removing_an_anchor_flags_the_unchanged_page_that_uses_it(links_root, tmp_path):
-    out = tmp_path / "out"
-    _, before = build_root(links_root, out)
+def test_removing_an_anchor_flags_the_unchanged_page_that_uses_it(links_root, build):
+    a = links_root / "a.md"  # a missing download or image: Sphinx would re-read a.md every time
+    a.write_text(a.read_text(encoding="utf-8").replace("{download}`absent.pdf`", "")
+                 .replace("![image absente](absente.svg)", ""), "utf-8")
+    _, before = build(links_root)
     good_line = marker_line(links_root / "a.md", "[ancre de B](b.md#b-reglementation)")
-    assert not [f for f in link_findings(before) if f[1] == good_line]
+    assert not [f for f in link_findings(before) if f[:2] == ("a.md", good_line)]
     b = links_root / "b.md"
     b.write_text(b.read_text(encoding="utf-8").replace("(b-reglementation)=\n", ""), encoding="utf-8")
-    _, after = build_root(links_root, out, "-v")  # incremental: only b.md is re-read
-    flagged = [f for f in link_findings(after) if f[1] == good_line]
+    app, after = build(links_root)  # incremental: only b.md is re-read
+    status = re.sub(r"\x1b\[[0-9;]*m", "", app.status.getvalue())
+    assert "0 added, 1 changed, 0 removed" in status  # b.md only: a.md is not re-read
+    flagged = [f for f in link_findings(after) if f[:2] == ("a.md", good_line)]
     assert flagged and flagged[0][2] == "anchor-unknown"
 
 
-def test_external_urls_are_collected_with_every_occurrence(links_root, tmp_path):
-    import pickle
-    out = tmp_path / "out"
-    build_root(links_root, out, "-d", str(tmp_path / "doctrees"))
-    env = pickle.loads((tmp_path / "doctrees" / "environment.pickle").read_bytes())
-    urls = [(d, link.target) for d, links in env.guide_links.items() for link in links
-            if link.kind == "external"]
-    assert ("a", "https://example.org/page") in urls
+def test_external_urls_are_collected_with_every_occurrence(links_root, build):
+    from guide.links import external_links
+    app, _ = build(links_root)
+    urls = sorted((d, link.line, link.target) for d, link in external_links(app.env))
+    assert urls == sorted((d, marker_line(links_root / f"{d}.md", marker), url)
+                          for d, marker, url in EXTERNAL)
+
+
+def test_a_link_written_twice_in_a_paragraph_is_found_at_each_line(links_root, build):
+    a = links_root / "a.md"
+    a.write_text(a.read_text(encoding="utf-8").replace(
+        "[page absente](c.md) — BROKEN-PAGE", "[page absente](c.md) — BROKEN-PAGE\n"
+        "[encore elle](c.md) — AGAIN"), encoding="utf-8")
+    _, report = build(links_root)
+    lines = [f[1] for f in link_findings(report) if f[2] == "page-unknown" and "c.md" in f[3]]
+    assert lines == [marker_line(a, "BROKEN-PAGE"), marker_line(a, "AGAIN")]

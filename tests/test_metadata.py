@@ -1,38 +1,61 @@
-"""Version metadata and licence checks: one seeded defect per page of tests/roots/test-metadata,
-each expected at its exact line with its French message; the real guide has none."""
+"""Version metadata: one seeded defect per page of tests/roots/test-metadata, each expected at the
+line that holds it with its French message; good pages give nothing. Builds run in this process
+(sphinx.testing); the exit codes and -j are tested through the command in test_findings.py."""
 
 from __future__ import annotations
 
-import re
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-from conftest import ROOT, build_root
+from conftest import ROOT, marker_line
 
-EXPECTED = {
-    ("faute-de-frappe.md", 6, "unknown-key"): "vouliez-vous dire « updated » ?",
-    ("faute-de-frappe.md", 4, "invalid-enum"): "valeurs permises",
-    ("faute-de-frappe.md", 1, "missing-key"): "« updated »",
-    ("dates.md", 6, "updated-before-date"): "antérieure à la publication",
-    ("version-nombre.md", 5, "invalid-date"): "AAAA-MM-JJ",
-    ("version-nombre.md", 7, "version-not-string"): 'version: "1.10"',
-    ("version-nombre.md", 7, "version-mismatch"): "« beta »",
-    ("yaml-casse.md", 3, "yaml-malformed"): "YAML illisible",
-    ("liste.md", 1, "front-matter-not-mapping"): "une liste",
-    ("vide.md", 1, "empty-page"): "vide",
-    ("licence.md", 7, "licence-unknown"): "CC-BY-4.0",
-    ("billet.md", 5, "news-before-release"): "avant la publication",
+FIX_YAML = "vérifiez l'indentation, les deux-points, les guillemets et les étiquettes « !! » de cette ligne"
+EXPECTED = {  # (page, marker on the line the finding must point to, code) -> message ; fix
+    ("faute-de-frappe.md", "udpated:", "unknown-key"):
+        "« udpated » : clé inconnue ; vouliez-vous dire « updated » ?",
+    ("faute-de-frappe.md", "type: fichee", "invalid-enum"):
+        "« type: fichee » : valeur non permise ; valeurs permises : home, page, fiche, news",
+    ("faute-de-frappe.md", "---", "missing-key"):
+        "clé obligatoire « updated » absente (page de type « page ») ; ajoutez « updated: … » "
+        "au front matter",
+    ("dates.md", "updated: 2021-04-01", "updated-before-date"):
+        "mise à jour (2021-04-01) antérieure à la publication (2021-04-29) ; corrigez "
+        "« updated » : il ne peut précéder « date »",
+    ("version-nombre.md", "date: 29/04/2021", "invalid-date"):
+        "« date: 29/04/2021 » n'est pas une date AAAA-MM-JJ ; écrivez une date réelle, par "
+        "exemple « date: 2021-04-29 »",
+    ("version-nombre.md", "version: 1.10", "version-not-string"):
+        "« version: 1.10 » est lu par YAML comme le nombre 1.1, pas comme du texte (« 1.10 » "
+        "deviendrait « 1.1 ») ; écrivez la version entre guillemets : version: \"1.10\"",
+    ("yaml-casse.md", 'description: "des guillemets', "yaml-malformed"):
+        "front matter YAML illisible : guillemets ouverts et jamais fermés (PyYAML : while "
+        f"scanning a quoted scalar found unexpected end of stream) ; {FIX_YAML}",
+    ("liste.md", "- title", "front-matter-not-mapping"):
+        "le front matter est une liste, pas une suite de clés « clé: valeur » ; écrivez une clé "
+        "par ligne, par exemple « title: Mon titre »",
+    ("vide.md", "---", "empty-page"):
+        "la page est vide (aucun contenu après le front matter) ; écrivez au moins son titre "
+        "« # … » et un paragraphe, ou supprimez le fichier",
+    ("licence.md", "licence: CC-BY-4", "licence-unknown"):
+        "licence « CC-BY-4 » : identifiant SPDX inconnu ; identifiants proches : CC-BY-4.0, "
+        "CC-BY-3.0, CC-BY-2.5",
+    ("billet.md", "date: 2021-04-01", "news-before-release"):
+        "billet daté du 2021-04-01, avant la publication de la version qu'il annonce "
+        "(2021-04-29) ; corrigez « date »",
 }
 
 
+def expected_findings(root):
+    """EXPECTED with each marker turned into its line in the copied test root."""
+    return {(page, marker_line(root / page, marker), code): words
+            for (page, marker, code), words in EXPECTED.items()}
+
+
 @pytest.fixture
-def meta_root(rootdir, tmp_path):
-    src = tmp_path / "src"
-    shutil.copytree(rootdir / "test-metadata", src)
-    return src
+def meta_root(copy_root):
+    return copy_root("metadata")
 
 
 def by_key(report, check="metadata"):
@@ -40,75 +63,152 @@ def by_key(report, check="metadata"):
             for f in report["findings"] if f["check"] == check}
 
 
-def test_each_rule_reports_its_defect_at_its_line(meta_root, tmp_path):
-    _, report = build_root(meta_root, tmp_path / "out")
-    found = by_key(report)
-    assert set(found) == set(EXPECTED), set(found) ^ set(EXPECTED)
-    for key, words in EXPECTED.items():
-        assert words in found[key], (key, found[key])
-    assert not [k for k in found if k[0] == "bonne.md"]
-
-
-def test_bad_input_never_crashes_the_build(meta_root, tmp_path):
-    (meta_root / "latin1.md").write_bytes(
-        "---\ntitle: Été\ndescription: Une page enregistrée en Latin-1 par erreur.\ntype: page\n"
-        "date: 2021-04-29\nupdated: 2021-04-29\n---\n\n# Été\n\nDéjà.\n".encode("latin-1"))
-    big = "---\ntitle: Énorme\ndescription: Une page de plus de cinq mégaoctets de texte.\n" \
-          "type: page\ndate: 2021-04-29\nupdated: 2021-04-29\n---\n\n# Énorme\n\n" + \
-          ("Une ligne de texte répétée. " * 40 + "\n\n") * 4500
-    (meta_root / "enorme.md").write_text(big, encoding="utf-8")
-    index = meta_root / "index.md"
-    index.write_text(index.read_text(encoding="utf-8").replace("billet\n", "billet\nlatin1\nenorme\n"),
+def add_page(root, name, text, encoding="utf-8"):
+    data = text.encode(encoding) if isinstance(text, str) else text
+    (root / f"{name}.md").write_bytes(data)
+    index = root / "index.md"
+    index.write_text(index.read_text(encoding="utf-8").replace("billet\n", f"billet\n{name}\n"),
                      encoding="utf-8")
-    proc, report = build_root(meta_root, tmp_path / "out")
-    assert "Traceback" not in proc.stderr and proc.returncode == 0, proc.stderr[-3000:]
+
+
+def page(**front) -> str:
+    fields = {"title": "Une page", "description": "Une page de test pour une seule règle.",
+              "type": "page", "date": "2021-04-29", "updated": "2021-04-29", **front}
+    return "---\n" + "".join(f"{k}: {v}\n" for k, v in fields.items() if v is not None) + \
+        "---\n\n# Une page\n\nDu texte.\n"
+
+
+def test_each_rule_reports_its_defect_at_its_line(meta_root, build):
+    app, report = build(meta_root)
+    assert by_key(report) == expected_findings(meta_root)   # and nothing in bonne.md, index.md
+    assert all(f["check"] == "metadata" and f["severity"] == "error"
+               for f in report["findings"]), report["findings"]
+    # through Sphinx's logger, with file:line and type guide.metadata
+    line = marker_line(meta_root / "faute-de-frappe.md", "udpated:")
+    assert f"faute-de-frappe.md:{line}: WARNING: « udpated » : clé inconnue" in app.warning.getvalue()
+    assert "[guide.metadata]" in app.warning.getvalue()
+
+
+def test_a_page_larger_than_one_megabyte_is_reported(meta_root, build):
+    add_page(meta_root, "enorme", page(title="Énorme") + "```\n" + ("x" * 99 + "\n") * 10_001 + "```\n")
+    _, report = build(meta_root)
+    assert ("enorme.md", 1, "page-too-large") in by_key(report)
+
+
+def test_a_latin1_page_is_reported_at_its_first_bad_byte(meta_root, build):
+    ascii_front = page(description="Une page sans accent avant son corps de texte.")
+    add_page(meta_root, "latin1", ascii_front + "Ligne juste.\nDéjà.\n", encoding="latin-1")
+    _, report = build(meta_root)
+    line = (meta_root / "latin1.md").read_bytes().split(b"\n").index("Déjà.".encode("latin-1")) + 1
+    assert ("latin1.md", line, "not-utf8") in by_key(report)
+
+
+def test_an_impossible_date_is_a_finding_at_its_line(meta_root, build):
+    add_page(meta_root, "impossible", page(date="2021-31-12", updated="2021-04-31"))
+    app, report = build(meta_root)
     found = by_key(report)
-    assert ("enorme.md", 1, "page-too-large") in found
-    assert any(k[0] == "latin1.md" and k[2] == "not-utf8" for k in found), found
-    assert (tmp_path / "out" / "bonne.html").exists()  # the rest of the build went on
+    for key, value in (("date", "2021-31-12"), ("updated", "2021-04-31")):
+        line = marker_line(meta_root / "impossible.md", f"{key}: {value}")
+        assert found[("impossible.md", line, "invalid-date")] == \
+            f"« {key}: {value} » : cette date n'existe pas ; écrivez une date réelle, par " \
+            f"exemple « {key}: 2021-04-29 »"
+    assert "Traceback" not in app.warning.getvalue()
 
 
-def test_a_date_in_the_future_is_reported(meta_root, tmp_path, monkeypatch):
+def test_a_date_in_the_future_is_reported(meta_root, build, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1609459200")  # 2021-01-01: every page is « future »
-    _, report = build_root(meta_root, tmp_path / "out")
-    assert ("bonne.md", 5, "date-in-future") in by_key(report)
+    _, report = build(meta_root)
+    found = by_key(report)
+    line = marker_line(meta_root / "bonne.md", "date: ")
+    assert found[("bonne.md", line, "date-in-future")] == "« date: 2021-04-29 » est dans le " \
+        "futur ; une page ne peut être publiée ou mise à jour qu'à une date passée"
+    assert ("bonne.md", marker_line(meta_root / "bonne.md", "updated: "), "date-in-future") in found
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1640995200")  # 2022-01-01: none is
+    _, report = build(meta_root, outdir=meta_root.parent / "later")
+    assert not [k for k in by_key(report) if k[2] == "date-in-future"]
 
 
-def test_changelog_must_match_the_release(meta_root, tmp_path):
-    release_dir = tmp_path / "release"
-    release_dir.mkdir()
-    shutil.copy(ROOT / "pyproject.toml", release_dir / "pyproject.toml")
-    (release_dir / "CHANGELOG.md").write_text("# Historique\n\n## [v1] – 2022-04-01\n\n- V1.\n",
-                                               encoding="utf-8")
-    _, report = build_root(meta_root, tmp_path / "out", "-D",
-                           f"guide_release_file={release_dir / 'pyproject.toml'}")
+def test_a_page_updated_after_the_release_is_reported(meta_root, build):
+    add_page(meta_root, "tardive", page(updated="2021-12-01"))
+    _, report = build(meta_root)
+    line = marker_line(meta_root / "tardive.md", "updated:")
+    assert by_key(report)[("tardive.md", line, "updated-after-release")] == "page mise à jour " \
+        "le 2021-12-01, après la dernière mise à jour du guide (2021-11-23) ; mettez à jour " \
+        "« updated » dans release.toml (et le CHANGELOG)"
+
+
+def test_a_page_of_another_version_is_reported(meta_root, build):
+    add_page(meta_root, "autre", page(version='"v2"'))
+    _, report = build(meta_root)
+    line = marker_line(meta_root / "autre.md", "version:")
+    assert by_key(report)[("autre.md", line, "version-mismatch")] == "version « v2 » différente " \
+        "de celle du guide (« beta ») ; retirez la clé « version » ou alignez-la sur release.toml"
+
+
+def test_a_post_announcing_another_release_is_reported(meta_root, build):
+    billet = meta_root / "billet.md"
+    billet.write_text(billet.read_text(encoding="utf-8").replace("announces: beta",
+                                                                 "announces: v2"), encoding="utf-8")
+    _, report = build(meta_root)
+    line = marker_line(billet, "announces:")
+    assert by_key(report)[("billet.md", line, "news-unknown-release")] == "le billet annonce " \
+        "la version « v2 », qui n'est pas celle du guide (« beta ») ; corrigez « announces »"
+
+
+def test_a_duplicated_key_is_reported_at_its_second_line(meta_root, build):
+    add_page(meta_root, "double", page().replace("type: page\n", "type: page\ntitle: Encore\n"))
+    _, report = build(meta_root)
+    line = marker_line(meta_root / "double.md", "title: Encore")
+    assert by_key(report)[("double.md", line, "duplicate-key")] == "« title » : clé écrite " \
+        f"deux fois (lignes 2 et {line}) ; YAML ne garde que la dernière ; gardez une seule " \
+        "ligne pour cette clé"
+
+
+def test_the_page_kinds_are_the_projects_setting(meta_root, build):
+    # With one kind requiring only a title, the guide's kinds (fiche, news) become unknown.
+    _, report = build(meta_root, guide_page_kinds={"page": ["title"]})
+    found = by_key(report)
+    assert ("bonne.md", marker_line(meta_root / "bonne.md", "type: fiche"), "invalid-enum") in found
+    assert not [k for k in found if k[0] == "dates.md" and k[2] == "missing-key"]
+
+
+def test_changelog_must_match_the_release(meta_root, build):
+    changelog = meta_root / "CHANGELOG.md"
+    changelog.write_text("# Historique\n\n## [v1] – 2022-04-01\n\n- V1.\n", encoding="utf-8")
+    _, report = build(meta_root)
     mismatch = [f for f in report["findings"] if f["code"] == "changelog-mismatch"]
-    assert len(mismatch) == 1 and mismatch[0]["line"] == 3
+    assert [f["line"] for f in mismatch] == [marker_line(changelog, "## [v1]")]
+    assert [f["source"] for f in mismatch] == ["CHANGELOG.md"]
+    assert mismatch[0]["message"] == "dernière entrée du CHANGELOG « v1 – 2022-04-01 » " \
+        "différente de la version du guide « bêta – 2021-11-23 » (release.toml)"
+    changelog.write_text("# Historique\n\nRien encore.\n", encoding="utf-8")
+    _, report = build(meta_root, outdir=meta_root.parent / "vide")
+    assert [(f["code"], f["line"], f["check"], f["message"], f["fix"]) for f in report["findings"]
+            if f["source"] == "CHANGELOG.md"] == [(
+                "changelog-empty", 1, "metadata", "CHANGELOG.md ne contient aucune entrée "
+                "« ## [version] – AAAA-MM-JJ »", "ajoutez l'entrée de la version beta")]
+    changelog.unlink()
+    _, report = build(meta_root, outdir=meta_root.parent / "sans")
+    assert [(f["code"], f["check"], f["fix"]) for f in report["findings"]
+            if f["source"] == "CHANGELOG.md"] == [
+        ("changelog-missing", "metadata",
+         "créez-le : une entrée « ## [version] – AAAA-MM-JJ » par version")]
+    _, report = build(meta_root, outdir=meta_root.parent / "non", guide_changelog="")
+    assert not [f for f in report["findings"] if f["source"] == "CHANGELOG.md"]
 
 
-def test_footer_dropped_by_a_template_override_fails_the_build(meta_root, tmp_path):
-    templates = tmp_path / "templates"
-    templates.mkdir()
-    layout = (ROOT / "_templates" / "layout.html").read_text(encoding="utf-8")
-    layout = re.sub(r"\{%- block footer %\}.*?\{%- endblock %\}", "", layout, flags=re.S)
-    (templates / "layout.html").write_text(layout, encoding="utf-8")
-    shutil.copy(ROOT / "_templates" / "search.html", templates / "search.html")
-    proc, report = build_root(meta_root, tmp_path / "out", "-W", "--keep-going", "-D",
-                              f"templates_path={templates}")
-    missing = [f for f in report["findings"] if f["code"] == "footer-missing"]
-    assert missing and proc.returncode != 0
-    assert {f["source"] for f in missing} >= {"bonne.md", "index.md"}
-
-
-def test_reports_are_written_for_ci(meta_root, tmp_path):
-    from xml.etree import ElementTree as ET
-    _, report = build_root(meta_root, tmp_path / "out")
-    junit = ET.parse(tmp_path / "out" / "_reports" / "findings.junit.xml").getroot()
-    assert int(junit.get("failures")) == report["count"] == len(report["findings"])
-    for case in junit.iter("testcase"):
-        failure = case.find("failure")
-        if failure is not None:
-            assert re.match(r"^[\w./-]+\.md(:\d+)?: ", failure.text)
+def test_the_release_comes_from_the_configured_table(meta_root, build):
+    (meta_root / "autre.toml").write_text(
+        (meta_root / "release.toml").read_text(encoding="utf-8").replace("[release]",
+                                                                        "[projet.version]")
+        .replace('version = "beta"', 'version = "v2"'), encoding="utf-8")
+    app, report = build(meta_root, guide_release_file="autre.toml",
+                        guide_release_table="projet.version")
+    # Sphinx's version, author and copyright come from it (conf.py does not set them)
+    assert app.config.version == "bêta" and app.config.author == "Équipe de test"
+    assert app.config.copyright == "2021, Équipe de test"
+    line = marker_line(meta_root / "billet.md", "announces:")
+    assert "« v2 »" in by_key(report)[("billet.md", line, "news-unknown-release")]
 
 
 def test_reuse_lint_passes_on_the_repository():
@@ -117,16 +217,79 @@ def test_reuse_lint_passes_on_the_repository():
     assert proc.returncode == 0, proc.stdout[-3000:]
 
 
-def test_an_asset_without_licence_is_reported(tmp_path):
-    from guide.licence import unlicensed_assets
-    (tmp_path / "docs" / "_images").mkdir(parents=True)
-    (tmp_path / "docs" / "_images" / "a.svg").write_text("<svg/>")
-    (tmp_path / "docs" / "_images" / "b.svg").write_text("<svg/>")
-    (tmp_path / "docs" / "_images" / "b.svg.license").write_text(
-        "SPDX-License-Identifier: etalab-2.0\nSPDX-FileCopyrightText: 2021 DINUM\n")
-    (tmp_path / "REUSE.toml").write_text('version = 1\n')
-    assert [p.name for p in unlicensed_assets(tmp_path)] == ["a.svg"]
-    (tmp_path / "REUSE.toml").write_text(
-        'version = 1\n[[annotations]]\npath = "docs/**"\nSPDX-FileCopyrightText = "2021 DINUM"\n'
-        'SPDX-License-Identifier = "etalab-2.0"\n')
-    assert unlicensed_assets(tmp_path) == []
+# -- the reader and the checker alone (pure functions of the page's text) -----------------------
+
+def check(text, **rules):
+    from guide.metadata import Rules, check_front_matter
+    kinds = rules.pop("kinds", {"page": ("title",)})
+    return check_front_matter(text, Rules(kinds=kinds, **rules))
+
+
+def test_nesting_deeper_than_50_levels_is_refused_before_parsing():
+    from guide.metadata import read_front_matter
+    deep = lambda n: "---\ntitle: T\nliste: " + "[" * n + "]" * n + "\n---\n# T\n"  # noqa: E731
+    assert read_front_matter(deep(50)).problems == []
+    fm = read_front_matter(deep(51))
+    assert [(p.code, p.line, p.message) for p in fm.problems] == [(
+        "yaml-malformed", 3, "front matter YAML illisible : imbrication de plus de 50 niveaux")]
+    fm = read_front_matter("---\na: [\n  [x],\n  " + "[" * 60 + "]" * 60 + "\n]\n---\n")
+    assert [p.line for p in fm.problems] == [4]   # the line where the 51st level opens
+    fm = read_front_matter("---\na: [" + ", ".join(["[]"] * 60) + "]\nb: 1\n---\n")  # wide
+    assert fm.problems == [] and fm.lines == {"a": 2, "b": 3}
+
+
+def test_an_unreadable_value_names_its_tag_and_line():
+    _, problems = check("---\ntitle: T\nvalue: !!bool peut-être\n---\n# T\n")
+    assert [(p.code, p.line, p.message) for p in problems] == [(
+        "yaml-malformed", 3, "front matter YAML illisible : valeur illisible (bool : "
+        "'peut-être')")]
+
+
+def test_values_of_the_wrong_type_are_described():
+    _, problems = check("---\ntitle: 12\n---\n# T\n")
+    assert [(p.code, p.message, p.fix) for p in problems] == [(
+        "invalid-type", "« title » est un nombre au lieu de du texte",
+        "mettez la valeur entre guillemets")]
+    _, problems = check("---\ntitle: !!binary AAEC\norphan: oui\n---\n# T\n")
+    assert sorted((p.line, p.message, p.fix) for p in problems) == [
+        (2, "« title » est des données binaires au lieu de du texte",
+         "mettez la valeur entre guillemets"),
+        (3, "« orphan » est du texte au lieu de boolean", "écrivez true ou false")]
+
+
+def test_long_values_are_cut_in_messages():
+    _, problems = check("---\ntitle: T\ntype: " + "x" * 100 + "\n---\n# T\n")
+    assert problems[0].message == f"« type: {'x' * 59}… » : valeur non permise"
+
+
+def test_the_version_is_quoted_as_written_wherever_it_stands():
+    _, problems = check("---\nversion: 2.10\ntitle: T\n---\n# T\n")
+    assert problems[0].fix == 'écrivez la version entre guillemets : version: "2.10"'
+
+
+def test_one_finding_per_defect_even_when_several_rules_see_it():
+    _, problems = check("---\ndate: 29/04/2021\n---\n# T\n",
+                        kinds={"page": ("title", "description", "date")})
+    assert sorted((p.code, p.line, p.message) for p in problems) == [
+        ("invalid-date", 2, "« date: 29/04/2021 » n'est pas une date AAAA-MM-JJ"),
+        ("missing-key", 1, "clé obligatoire « description » absente (page de type « page »)"),
+        ("missing-key", 1, "clé obligatoire « title » absente (page de type « page »)")]
+
+
+def test_lengths_and_addresses_are_said_with_their_bounds():
+    from guide.metadata import Rules, check_front_matter
+    rules = Rules(kinds={"news": ("title", "link")}, default_kind="news")
+    _, problems = check_front_matter("---\ntitle: " + "t" * 201 + "\nlink: ftp://x\n---\n# T\n",
+                                     rules)
+    assert sorted((p.line, p.message, p.fix) for p in problems) == [
+        (2, "« title » fait 201 caractères", "écrivez-en de 1 à 200"),
+        (3, "« link: ftp://x » n'est pas une adresse web", "écrivez l'adresse complète, https://…")]
+
+
+def test_a_page_without_front_matter_or_in_latin1_is_told_how_to_fix_it():
+    _, problems = check("# Titre\n\nDéj\ufffd vu.\n")
+    assert [(p.code, p.line, p.message, p.fix) for p in problems] == [
+        ("not-utf8", 3, "le fichier n'est pas en UTF-8 (caractères illisibles)",
+         "réenregistrez-le en UTF-8 dans votre éditeur"),
+        ("no-front-matter", 1, "la page n'a pas de front matter",
+         "ajoutez en tête un bloc --- avec title, description, type, date et updated ---")]

@@ -15,9 +15,9 @@ from conftest import DOCS, ROOT, sphinx_build
 from pdf_reading import (HYPHENATION, SOFT_HYPHEN, PdfView, Structure, kids, norm, page_title,
                          site_order)
 from guide.pdf import size_fr
-from guide.release import load_release
+from guide.release import project_release
 
-RELEASE = load_release(ROOT / "pyproject.toml")
+RELEASE = project_release(ROOT)  # the release and PDF name conf.py sets
 WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿŒœ]+")
 
 

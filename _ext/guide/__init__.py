@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sphinx.application import Sphinx
 
+from .config import setup_config
 from .dsfr import setup_dsfr
 from .findings import setup_findings
 from .lang import setup_lang
@@ -18,6 +19,7 @@ from .markup import setup_markup
 from .metadata import setup_metadata
 from .news import setup_news
 from .pdf import setup_pdf
+from .release import setup_release
 from .search import setup_search
 from .theme import setup_theme
 from .typography import setup_typography
@@ -25,12 +27,12 @@ from .typography import setup_typography
 __version__ = "0.2.0"
 # Bump when what the extension stores in the environment or puts in the doctrees changes:
 # Sphinx then re-reads every page instead of reusing stale doctrees.
-ENV_VERSION = 6
+ENV_VERSION = 7
 
 
 def setup(app: Sphinx) -> dict:
-    app.add_config_value("guide_release_file", "pyproject.toml", "env", types=[str],
-                         description="TOML file holding [tool.guide.release], relative to conf.py")
+    setup_config(app)      # every guide_* setting, declared and validated once
+    setup_release(app)     # the release, read once; fills version, author, substitutions
     setup_findings(app)
     setup_theme(app)
     setup_dsfr(app)

@@ -1,11 +1,12 @@
 """One reporting model for every check of the guide (links, metadata, licence, assets, PDF).
 
 A finding is a small immutable record: check, severity, file, line, message (French), how to fix.
-- Checks that look at one page while it is read call `record()`: the finding is kept in the
-  environment under that page (purged when the page is re-read, merged from parallel readers),
-  so every build reports every current finding, even for pages that were not re-read.
-- Checks that need the whole project (links between pages, footers of the written pages…) call
-  `emit()` directly.
+- Findings about one page, made while it is read, are kept in the page's record (collector.py:
+  purged when the page is re-read, merged from parallel readers) and emitted on every build,
+  even for pages that were not re-read.
+- Checks that need the whole project (links between pages, release facts, assets) run on
+  `env-updated`, which Sphinx emits on every build, no-op included; the footers of the
+  written pages are checked at `build-finished`. They call `emit()`.
 - Every finding goes through Sphinx's logger with `location` and `type="guide"`,
   `subtype=<check>`: `-W`, `--keep-going` and `suppress_warnings = ["guide.links"]` work as usual.
 - At the end of the build, the findings are written to `_reports/findings.json` and
@@ -15,15 +16,15 @@ A finding is a small immutable record: check, severity, file, line, message (Fre
 from __future__ import annotations
 
 import functools
-import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from xml.etree import ElementTree as ET
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
+
+from . import collector, reports
 
 logger = logging.getLogger("guide")
 
@@ -76,35 +77,12 @@ def make(app: Sphinx, check: str, code: str, message: str, fix: str = "", *,
                    message=message, fix=fix, severity=severity, docname=docname)
 
 
-# -- storage ------------------------------------------------------------------------------------
-
-def _store(env: BuildEnvironment) -> dict[str, list[Finding]]:
-    if not hasattr(env, "guide_findings"):
-        env.guide_findings = {}
-    return env.guide_findings
-
-
-def record(env: BuildEnvironment, finding: Finding) -> None:
-    """Keep a finding about the page being read; it is emitted at the consistency check."""
-    _store(env).setdefault(finding.docname or env.docname, []).append(finding)
-
-
-def _purge(app, env, docname):
-    _store(env).pop(docname, None)
-
-
-def _merge(app, env, docnames, other):
-    mine, theirs = _store(env), _store(other)
-    for docname in docnames:
-        if docname in theirs:
-            mine[docname] = theirs[docname]
-
-
 # -- emission -----------------------------------------------------------------------------------
 
-def _emitted(app: Sphinx) -> list[Finding]:
+def _emitted(app: Sphinx) -> dict[Finding, None]:
+    """The findings of the current build, in emission order (a dict: ordered, no duplicates)."""
     if not hasattr(app, "_guide_emitted"):
-        app._guide_emitted = []  # noqa: SLF001 - per-application state, never global
+        app._guide_emitted = {}  # noqa: SLF001 - per-application state, never global
     return app._guide_emitted
 
 
@@ -112,7 +90,7 @@ def emit(app: Sphinx, finding: Finding) -> None:
     """Log a finding through Sphinx (file:line, type guide.<check>) and keep it for the reports."""
     if finding in _emitted(app):
         return
-    _emitted(app).append(finding)
+    _emitted(app)[finding] = None
     location, text = None, finding.text()
     if finding.docname and finding.docname in app.env.all_docs:
         location = (finding.docname, finding.line)
@@ -124,55 +102,44 @@ def emit(app: Sphinx, finding: Finding) -> None:
     logger.warning(text, location=location, type="guide", subtype=finding.check)
 
 
-def _emit_recorded(app: Sphinx, env: BuildEnvironment) -> None:
-    for docname in sorted(_store(env)):
-        if docname in env.all_docs:
-            for finding in sorted(_store(env)[docname], key=Finding.sort_key):
-                emit(app, finding)
+def _new_build(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Each build reports its own findings (one application may build more than once)."""
+    _emitted(app).clear()
+
+
+def _emit_page_findings(app: Sphinx, env: BuildEnvironment) -> None:
+    """On every build, re-read or not: what each page's reading found (see collector.py)."""
+    records = collector.pages(env)
+    for docname in sorted(env.found_docs & records.keys()):
+        for finding in sorted(records[docname].findings, key=Finding.sort_key):
+            emit(app, finding)
 
 
 # -- reports ------------------------------------------------------------------------------------
 
 def write_reports(app: Sphinx, findings: list[Finding]) -> tuple[Path, Path]:
+    """_reports/findings.json and findings.junit.xml: one suite per check, a passing case
+    « aucune anomalie » for a check that found nothing, a failing case per finding."""
     outdir = Path(app.outdir) / REPORT_DIR
-    outdir.mkdir(parents=True, exist_ok=True)
-    records = [{k: v for k, v in asdict(f).items() if k != "docname"} for f in sorted(findings, key=Finding.sort_key)]
-    json_path = outdir / "findings.json"
-    tmp = json_path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"builder": app.builder.name, "count": len(records),
-                               "findings": records}, ensure_ascii=False, indent=2) + "\n",
-                   encoding="utf-8")
-    tmp.replace(json_path)
-
-    suites = ET.Element("testsuites", name="guide", tests="0", failures="0")
-    total = failures = 0
+    ordered = sorted(findings, key=Finding.sort_key)
+    records = [{k: v for k, v in asdict(f).items() if k != "docname"} for f in ordered]
+    json_path = reports.write_json(outdir / "findings.json", {
+        "builder": app.builder.name, "count": len(records), "findings": records})
+    suites = []
     for check in CHECKS:
-        mine = [f for f in sorted(findings, key=Finding.sort_key) if f.check == check]
-        suite = ET.SubElement(suites, "testsuite", name=f"guide.{check}",
-                              tests=str(max(1, len(mine))), failures=str(len(mine)))
-        if not mine:
-            ET.SubElement(suite, "testcase", classname=f"guide.{check}", name="aucune anomalie")
-            total += 1
-        for f in mine:
-            case = ET.SubElement(suite, "testcase", classname=f"guide.{check}",
-                                 name=f"{f.where()} {f.code}", file=f.source, line=str(f.line or 0))
-            fail = ET.SubElement(case, "failure", type=f.code, message=f.message)
-            fail.text = f"{f.where()}: {f.text()}"
-            total += 1
-            failures += 1
-    suites.set("tests", str(total))
-    suites.set("failures", str(failures))
-    junit_path = outdir / "findings.junit.xml"
-    tmp = junit_path.with_suffix(".xml.tmp")
-    ET.ElementTree(suites).write(tmp, encoding="utf-8", xml_declaration=True)
-    tmp.replace(junit_path)
+        cases = [reports.Case(f"{f.where()} {f.code}", f"guide.{check}", f.source, f.line or 0,
+                              failure=(f.code, f.message, f"{f.where()}: {f.text()}"))
+                 for f in ordered if f.check == check]
+        suites.append(reports.Suite(f"guide.{check}", cases or [
+            reports.Case("aucune anomalie", f"guide.{check}")]))
+    junit_path = reports.write_junit(outdir / "findings.junit.xml", suites, "guide")
     return json_path, junit_path
 
 
 def _finish(app: Sphinx, exception) -> None:
     if exception is not None:
         return
-    findings = _emitted(app)
+    findings = list(_emitted(app))
     json_path, junit_path = write_reports(app, findings)
     counts = Counter(f.check for f in findings)
     rows = " · ".join(f"{check} : {counts.get(check, 0)}" for check in CHECKS)
@@ -183,7 +150,10 @@ def _finish(app: Sphinx, exception) -> None:
 
 
 def setup_findings(app: Sphinx) -> None:
-    app.connect("env-purge-doc", _purge)
-    app.connect("env-merge-info", _merge)
-    app.connect("env-check-consistency", _emit_recorded)
+    collector.setup_collector(app)
+    app.connect("env-before-read-docs", _new_build, priority=100)
+    # `env-updated` comes after every read, even when no page changed; `env-check-consistency`
+    # (Sphinx skips it on a no-op build) would report nothing then. Project-wide checks
+    # connect to `env-updated` too (links, metadata, licence, pdf), after this one.
+    app.connect("env-updated", _emit_page_findings, priority=400)
     app.connect("build-finished", _finish, priority=900)

@@ -16,6 +16,7 @@ from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 
 from . import findings
+from .config import settings
 
 CHECK = "licence"
 
@@ -28,12 +29,17 @@ def _spdx():
 def licence_problem(app: Sphinx, spdx_id: str) -> tuple[str, str] | None:
     """None if `spdx_id` is a known SPDX licence (or a LicenseRef- declared in LICENSES/),
     otherwise (message, how to fix)."""
+    return spdx_problem(spdx_id, Path(app.confdir) / "LICENSES")
+
+
+def spdx_problem(spdx_id: str, licenses_dir: Path | None = None) -> tuple[str, str] | None:
+    """The same, for a project whose licence texts are in `licenses_dir` (REUSE's LICENSES/)."""
     if spdx_id.startswith("LicenseRef-"):
-        if (Path(app.confdir) / "LICENSES" / f"{spdx_id}.txt").exists():
+        if licenses_dir is not None and (licenses_dir / f"{spdx_id}.txt").exists():
             return None
         return (f"licence « {spdx_id} » non déclarée",
                 f"ajoutez son texte dans LICENSES/{spdx_id}.txt")
-    if not _spdx().validate(spdx_id).errors and " " not in spdx_id.strip():
+    if spdx_id.strip() and " " not in spdx_id.strip() and not _spdx().validate(spdx_id).errors:
         return None
     import difflib
     keys = sorted(_spdx().known_symbols)
@@ -41,6 +47,31 @@ def licence_problem(app: Sphinx, spdx_id: str) -> tuple[str, str] | None:
     hint = f"identifiants proches : {', '.join(close)}" if close else \
         "utilisez un identifiant SPDX (https://spdx.org/licenses/), par exemple etalab-2.0"
     return f"licence « {spdx_id} » : identifiant SPDX inconnu", hint
+
+
+def licence_info(app: Sphinx, spdx_id: str) -> tuple[str, str] | None:
+    """(name shown to readers, URL of the text) of a licence: from the guide's table, else, for
+    any SPDX id, the id and its page on spdx.org; None for what has neither (a LicenseRef-
+    without an entry in the table, an unknown id)."""
+    known = licences(app)
+    if spdx_id in known:
+        return known[spdx_id]
+    if not spdx_id.startswith("LicenseRef-") and licence_problem(app, spdx_id) is None:
+        return spdx_id, f"https://spdx.org/licenses/{spdx_id}.html"
+    return None
+
+
+def licences(app: Sphinx) -> dict[str, tuple[str, str]]:
+    return settings(app).licences
+
+
+def expected_licence(app: Sphinx, docname: str) -> str:
+    """The licence a page's footer must show: the one it declares, else the guide's."""
+    from .collector import pages
+    from .release import release_of
+    declared = pages(app.env).get(docname, None)
+    declared = declared.meta.get("licence") if declared else None
+    return declared if isinstance(declared, str) else release_of(app).licence
 
 
 # -- REUSE: licence information of assets ------------------------------------------------------
@@ -80,6 +111,8 @@ def unlicensed_assets(root: Path, folders=("docs", "_static")) -> list[Path]:
     missing = []
     for folder in folders:
         for path in sorted((root / folder).rglob("*")):
+            if root not in path.parents:
+                continue
             if not path.is_file() or path.suffix in {".md", ".license"} or \
                     any(part.startswith(".") for part in path.relative_to(root).parts):
                 continue
@@ -92,8 +125,9 @@ def unlicensed_assets(root: Path, folders=("docs", "_static")) -> list[Path]:
 
 
 def check_assets(app: Sphinx, env) -> None:
+    """env-updated (every build): every asset has its licence and credit declared."""
     root = Path(app.confdir)
-    for path in unlicensed_assets(root):
+    for path in unlicensed_assets(root, settings(app).asset_folders):
         findings.emit(app, findings.make(
             app, "assets", "asset-without-licence",
             "ni licence ni crédit déclarés pour ce fichier",
@@ -104,47 +138,67 @@ def check_assets(app: Sphinx, env) -> None:
 # -- every page carries its footer -------------------------------------------------------------
 
 class _FooterProbe(HTMLParser):
+    """The targets of the rel="license" links inside the page's <footer> elements."""
+
     def __init__(self):
         super().__init__()
-        self.in_footer = 0
-        self.licence_link = False
-        self.footer = False
+        self.depth = 0
+        self.licence_links: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "footer" and "site-footer" in (attrs.get("class") or ""):
-            self.footer = True
-            self.in_footer += 1
-        elif tag == "footer" and self.in_footer:
-            self.in_footer += 1
-        elif tag == "a" and self.in_footer and "license" in (attrs.get("rel") or "").split():
-            self.licence_link = True
+        if tag == "footer":
+            self.depth += 1
+        elif tag == "a" and self.depth and "license" in (attrs.get("rel") or "").lower().split():
+            self.licence_links.append(attrs.get("href") or "")
 
     def handle_endtag(self, tag):
-        if tag == "footer" and self.in_footer:
-            self.in_footer -= 1
+        if tag == "footer" and self.depth:
+            self.depth -= 1
 
 
 def check_footers(app: Sphinx, exception) -> None:
+    """build-finished: every page written by the HTML builder has a footer whose rel="license"
+    link goes to the licence the page declares (or the guide's)."""
     if exception is not None or not isinstance(app.builder, StandaloneHTMLBuilder) or \
-            app.builder.name != "html":
+            app.builder.name != "html" or not settings(app).licence_footer:
         return
+    from .collector import pages
     outdir = Path(app.outdir)
+    records = pages(app.env)
     for docname in sorted(app.env.found_docs):
         page = outdir / f"{docname}.html"
         if not page.exists():
             continue
         probe = _FooterProbe()
         probe.feed(page.read_text(encoding="utf-8"))
-        if not (probe.footer and probe.licence_link):
+        published = page.relative_to(outdir).as_posix()
+        if not probe.licence_links:
             findings.emit(app, findings.make(
                 app, CHECK, "footer-missing",
-                f"la page publiée {page.relative_to(outdir).as_posix()} n'a pas de pied de page "
-                "de licence (lien rel=\"license\")",
-                "le gabarit _templates/layout.html doit garder le bloc footer du guide",
+                f"la page publiée {published} n'a pas de pied de page de licence (lien "
+                "rel=\"license\" dans <footer>)",
+                "le gabarit (layout.html) doit garder le pied de page du guide",
                 docname=docname, line=None))
+            continue
+        expected = expected_licence(app, docname)
+        info = licence_info(app, expected)
+        if info is None and licence_problem(app, expected):
+            continue  # not a licence at all: reported once, as licence-unknown, at its line
+        if info is None or any(href != info[1] for href in probe.licence_links):
+            shown = ", ".join(sorted(set(probe.licence_links)))
+            record = records.get(docname)
+            line = record.lines.get("licence") if record else None
+            findings.emit(app, findings.make(
+                app, CHECK, "footer-licence-mismatch",
+                f"le pied de page de {published} renvoie à {shown}, pas à la licence "
+                f"« {expected} » que la page déclare" if info else
+                f"la licence « {expected} » n'a ni nom ni adresse à montrer en pied de page",
+                "le gabarit doit montrer guide_footer.licence_url" if info else
+                "déclarez son nom et l'adresse de son texte dans guide_licences (conf.py)",
+                docname=docname, line=line))
 
 
 def setup_licence(app: Sphinx) -> None:
-    app.connect("env-check-consistency", check_assets)
+    app.connect("env-updated", check_assets)
     app.connect("build-finished", check_footers, priority=500)

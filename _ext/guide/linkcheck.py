@@ -8,7 +8,12 @@ request and a deadline for the whole run; retries with backoff; 429/503 `Retry-A
 (seconds or HTTP date) honoured per host; redirects followed and reported (permanent or
 temporary) against allowed-redirect rules; a cache with a time-to-live skips recent successes
 (failures are never cached); a summary by status, a JSON report (one record per occurrence)
-and a JUnit file. Only http/https are fetched.
+and a JUnit file. Only http/https are fetched. Like Sphinx's, the build exits with status 1
+when a link is broken.
+
+What to do after each attempt (retry now, later, for the whole host, or stop) is decided by one
+pure function, `next_step()`, of the attempt's outcome, the counts of retries so far and the
+clock: it is tested alone, under a given time, as Sphinx tests its `limit_rate`.
 """
 
 from __future__ import annotations
@@ -23,80 +28,103 @@ from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
-from xml.etree import ElementTree as ET
 
 from sphinx.application import Sphinx
 from sphinx.builders.dummy import DummyBuilder
 from sphinx.util import logging
 
-from . import findings
+from . import findings, reports
+from .config import GuideConfig, settings
 from .links import external_links
 
 logger = logging.getLogger(__name__)
 
-# -- configuration: declared once, typed, documented, validated at config-inited ---------------
-
-CONFIG = {
-    # name: (default, types, description)
-    "guide_linkcheck_workers": (128, (int,), "requêtes simultanées au plus, tous hôtes confondus (comme lychee)"),
-    "guide_linkcheck_per_host": (6, (int,), "requêtes simultanées au plus vers un même hôte"),
-    "guide_linkcheck_host_interval": (0.02, (int, float), "délai minimal (s) entre deux requêtes vers un même hôte"),
-    "guide_linkcheck_timeout": (15.0, (int, float), "délai (s) d'une requête"),
-    "guide_linkcheck_deadline": (600.0, (int, float), "durée maximale (s) de toute la vérification"),
-    "guide_linkcheck_retries": (2, (int,), "nouvelles tentatives après une erreur passagère"),
-    "guide_linkcheck_backoff": (0.5, (int, float), "attente (s) avant la 1re nouvelle tentative, doublée ensuite"),
-    "guide_linkcheck_max_retry_after": (120.0, (int, float), "attente maximale (s) acceptée d'un Retry-After"),
-    "guide_linkcheck_accepted_status": ([], (list,), "codes HTTP acceptés en plus de 2xx"),
-    "guide_linkcheck_ignore": ([], (list,), "expressions régulières d'URL à ne pas vérifier"),
-    "guide_linkcheck_headers": ({}, (dict,), "en-têtes par préfixe d'URL ({'https://x/': {'Accept': '…'}})"),
-    "guide_linkcheck_allowed_redirects": ({}, (dict,), "redirections permises : {regex source: regex cible}"),
-    "guide_linkcheck_anchors": (True, (bool,), "vérifier les #ancres dans le HTML reçu"),
-    "guide_linkcheck_cache": ("", (str,), "fichier cache (défaut : linkcheck-cache.json dans le dossier de sortie)"),
-    "guide_linkcheck_cache_ttl": (7 * 86400.0, (int, float), "durée de validité (s) d'un succès en cache"),
-    "guide_linkcheck_refresh": (False, (bool, int, str), "ignorer le cache (make linkcheck FORCE=1)"),
-    "guide_linkcheck_user_agent": ("guide-achats-linkcheck/1.0 (+https://ecoresponsable.numerique.gouv.fr/)",
-                                   (str,), "User-Agent des requêtes"),
-}
+OK, REDIRECTED, BROKEN, TIMEOUT, IGNORED = "ok", "redirected", "broken", "timeout", "ignored"
+RATE_LIMITED = (429, 503)
 
 
-def validate_config(app: Sphinx, config) -> None:
-    """A wrong value is reported once, clearly (guide.config), and replaced by its default."""
-    if isinstance(config.guide_linkcheck_refresh, str | int):  # -D guide_linkcheck_refresh=1
-        config.guide_linkcheck_refresh = str(config.guide_linkcheck_refresh).strip().lower() in (
-            "1", "true", "yes", "oui")
+# -- the retry and rate-limit policy: one pure function ---------------------------------------
 
-    def bad(name: str, problem: str) -> None:
-        default = CONFIG[name][0]
-        logger.warning(f"conf.py : {name} = {getattr(config, name)!r} : {problem} ; valeur par "
-                       f"défaut utilisée : {default!r} ({CONFIG[name][2]})", type="guide",
-                       subtype="config")
-        setattr(config, name, default)
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), at time `now`."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - now)
 
-    for name, (_default, types, _) in CONFIG.items():
-        value = getattr(config, name)
-        if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
-            bad(name, f"attendu {' ou '.join(t.__name__ for t in types)}")
-        elif isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
-            bad(name, "une valeur positive est attendue")
-    for name in ("guide_linkcheck_workers", "guide_linkcheck_per_host"):
-        if getattr(config, name) < 1:
-            bad(name, "au moins 1")
-    for name in ("guide_linkcheck_ignore", "guide_linkcheck_allowed_redirects"):
-        value = getattr(config, name)
-        for pattern in value if isinstance(value, list) else [p for kv in value.items() for p in kv]:
-            try:
-                re.compile(pattern)
-            except (re.error, TypeError) as exc:
-                bad(name, f"expression régulière invalide {pattern!r} ({exc})")
-                break
-    if not all(isinstance(c, int) for c in config.guide_linkcheck_accepted_status):
-        bad("guide_linkcheck_accepted_status", "une liste de codes HTTP entiers est attendue")
+
+@dataclass(frozen=True)
+class Policy:
+    retries: int = 2               # retries after a transient failure (no answer, 5xx, 429)
+    backoff: float = 0.5           # wait before the first of them, doubled for each next one
+    max_retry_after: float = 120.0  # a longer Retry-After is not waited for: the link fails
+    rate_limit_waits: int = 3      # Retry-After waits per URL, on top of the retries
+    timeout: float = 15.0          # for the message only
+
+    @classmethod
+    def from_settings(cls, cfg: GuideConfig) -> Policy:
+        return cls(cfg.linkcheck_retries, cfg.linkcheck_backoff, cfg.linkcheck_max_retry_after,
+                   timeout=cfg.linkcheck_timeout)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt gave: a status code (and its Retry-After), or an exception."""
+    code: int | None = None
+    retry_after: str | None = None
+    error: BaseException | None = None
+
+
+RETRY, ANSWER, FAIL = "retry", "answer", "fail"
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str              # RETRY, ANSWER (classify the response), FAIL (status + reason)
+    wait: float = 0.0        # seconds before the next attempt
+    host_wide: bool = False  # the wait holds every request to the host (Retry-After)
+    rate_limit: bool = False  # counts as a Retry-After wait, not as a retry
+    status: str = ""
+    reason: str = ""
+
+
+def next_step(policy: Policy, outcome: Outcome, retries: int, waits: int, now: float) -> Step:
+    """What to do after an attempt, given the retries and Retry-After waits already made."""
+    backoff = policy.backoff * 2 ** retries
+    if outcome.code is None:
+        if retries < policy.retries:
+            return Step(RETRY, backoff)
+        if isinstance(outcome.error, TimeoutError):  # asyncio's and aiohttp's timeouts
+            return Step(FAIL, status=TIMEOUT, reason=f"pas de réponse en {policy.timeout:g} s")
+        return Step(FAIL, status=BROKEN,
+                    reason=f"connexion impossible ({type(outcome.error).__name__})")
+    if outcome.code in RATE_LIMITED:
+        wait = parse_retry_after(outcome.retry_after, now)
+        if wait is not None:
+            if wait > policy.max_retry_after:
+                return Step(FAIL, status=BROKEN, reason=(
+                    f"HTTP {outcome.code}, Retry-After de {wait:g} s, au-delà des "
+                    f"{policy.max_retry_after:g} s de guide_linkcheck_max_retry_after"))
+            if waits < policy.rate_limit_waits:
+                return Step(RETRY, wait, host_wide=True, rate_limit=True)
+            return Step(ANSWER)
+        if retries < policy.retries:  # limited without a date: slow the whole host down
+            return Step(RETRY, backoff, host_wide=True)
+        return Step(ANSWER)
+    if outcome.code >= 500 and retries < policy.retries:
+        return Step(RETRY, backoff)
+    return Step(ANSWER)
 
 
 # -- results ------------------------------------------------------------------------------------
-
-OK, REDIRECTED, BROKEN, TIMEOUT, IGNORED = "ok", "redirected", "broken", "timeout", "ignored"
-
 
 @dataclass
 class PageResult:
@@ -134,39 +162,36 @@ class _Ids(HTMLParser):
                 self.ids.add(value)
 
 
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
-
+# -- the requests ------------------------------------------------------------------------------
 
 class HostGate:
     """Per-host politeness: at most `limit` requests at once, `interval` s between two starts,
-    and a `not_before` time set by Retry-After."""
+    and no start before `not_before` (set by Retry-After). The clock and the sleep are the
+    event loop's, or a test's."""
 
-    def __init__(self, limit: int, interval: float):
+    def __init__(self, limit: int, interval: float, clock=None, sleep=None):
         self.sem = asyncio.Semaphore(limit)
         self.lock = asyncio.Lock()
         self.interval = interval
-        self.last_start = 0.0
+        self.last_start: float | None = None
         self.not_before = 0.0
+        self.clock = clock or (lambda: asyncio.get_running_loop().time())
+        self.sleep = sleep or asyncio.sleep
+
+    def hold(self, seconds: float) -> None:
+        """No request to this host for `seconds` from now (never shortens a longer hold)."""
+        self.not_before = max(self.not_before, self.clock() + seconds)
 
     async def __aenter__(self):
         await self.sem.acquire()
         async with self.lock:
-            loop = asyncio.get_running_loop()
-            wait = max(self.last_start + self.interval, self.not_before) - loop.time()
+            start = self.not_before
+            if self.last_start is not None:
+                start = max(start, self.last_start + self.interval)
+            wait = start - self.clock()
             if wait > 0:
-                await asyncio.sleep(wait)
-            self.last_start = loop.time()
+                await self.sleep(wait)
+            self.last_start = self.clock()
         return self
 
     async def __aexit__(self, *exc):
@@ -174,76 +199,72 @@ class HostGate:
 
 
 class Checker:
-    def __init__(self, config, cache: dict):
-        self.c = config
+    def __init__(self, cfg: GuideConfig, cache: dict, *, clock=None, sleep=None, wall=time.time):
+        self.c = cfg
+        self.policy = Policy.from_settings(cfg)
         self.cache = cache
-        self.ignore = [re.compile(p) for p in config.guide_linkcheck_ignore]
+        self.ignore = [re.compile(p) for p in cfg.linkcheck_ignore]
         self.allowed = [(re.compile(s), re.compile(t))
-                        for s, t in config.guide_linkcheck_allowed_redirects.items()]
+                        for s, t in cfg.linkcheck_allowed_redirects.items()]
         self.gates: dict[str, HostGate] = {}
         self.requests = 0
         self.slots: asyncio.Semaphore | None = None  # global limit, made inside the event loop
+        self.clock, self.sleep, self.wall = clock, sleep or asyncio.sleep, wall
 
     def gate(self, url: str) -> HostGate:
         host = urlsplit(url).netloc
         if host not in self.gates:
-            self.gates[host] = HostGate(self.c.guide_linkcheck_per_host,
-                                        self.c.guide_linkcheck_host_interval)
+            self.gates[host] = HostGate(self.c.linkcheck_per_host, self.c.linkcheck_host_interval,
+                                        self.clock, self.sleep)
         return self.gates[host]
 
     def headers(self, url: str) -> dict:
-        out = {"User-Agent": self.c.guide_linkcheck_user_agent,
+        out = {"User-Agent": self.c.linkcheck_user_agent,
                "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
-        for prefix, extra in self.c.guide_linkcheck_headers.items():
+        for prefix, extra in self.c.linkcheck_headers.items():
             if url.startswith(prefix) or prefix == "*":
                 out.update(extra)
         return out
 
     def accepted(self, code: int) -> bool:
-        return 200 <= code < 300 or code in self.c.guide_linkcheck_accepted_status
+        return 200 <= code < 300 or code in self.c.linkcheck_accepted_status
 
     async def request(self, session, method: str, url: str):
-        """One request through the host gate, with retries, backoff and Retry-After."""
+        """One URL through its host's gate, with the retries next_step() decides.
+        Returns (code, headers, body, None) or (None, {}, b"", failing Step)."""
         import aiohttp
 
-        attempt, delay = 0, self.c.guide_linkcheck_backoff
+        retries = waits = 0
         gate = self.gate(url)
+        slots = self.slots or asyncio.Semaphore(1)
         while True:
+            code, headers, body = None, {}, b""
             try:
                 # Host first, then a global slot: a task queued behind a slow or rate-limited
                 # host never holds one of the global slots while it waits.
-                async with gate, self.slots:
+                async with gate, slots:
                     self.requests += 1
                     async with session.request(method, url, headers=self.headers(url),
                                                allow_redirects=False) as resp:
                         body = await resp.read() if method == "GET" else b""
                         code, headers = resp.status, resp.headers
+                outcome = Outcome(code, headers.get("Retry-After"))
             except (TimeoutError, aiohttp.ClientError) as exc:
-                if attempt < self.c.guide_linkcheck_retries:
-                    attempt += 1
-                    await asyncio.sleep(delay)
-                    delay *= 2
-                    continue
-                if isinstance(exc, TimeoutError):
-                    return None, {}, b"", f"pas de réponse en {self.c.guide_linkcheck_timeout:g} s"
-                return None, {}, b"", f"connexion impossible ({type(exc).__name__})"
-            if code in (429, 503) and attempt < self.c.guide_linkcheck_retries + 3:
-                wait = parse_retry_after(headers.get("Retry-After"))
-                if wait is not None and wait <= self.c.guide_linkcheck_max_retry_after:
-                    gate.not_before = asyncio.get_running_loop().time() + wait
-                    attempt += 1
-                    continue
-                if wait is None and code == 503 and attempt < self.c.guide_linkcheck_retries:
-                    attempt += 1
-                    await asyncio.sleep(delay)
-                    delay *= 2
-                    continue
-            elif code >= 500 and attempt < self.c.guide_linkcheck_retries:
-                attempt += 1
-                await asyncio.sleep(delay)
-                delay *= 2
+                outcome = Outcome(error=exc)
+            step = next_step(self.policy, outcome, retries, waits, self.wall())
+            if step.action == RETRY:
+                if step.rate_limit:
+                    waits += 1
+                else:
+                    retries += 1
+                if step.host_wide:
+                    gate.hold(step.wait)  # every request to the host waits, this one too
+                else:
+                    await self.sleep(step.wait)
                 continue
-            return code, headers, body, ""
+            if step.action == FAIL:
+                return None, {}, b"", step
+            return code, headers, body, None
 
     async def check_page(self, session, url: str, need_anchors: bool) -> PageResult:
         redirects: list[tuple[int, str]] = []
@@ -251,16 +272,12 @@ class Checker:
         current = url
         method = "GET" if need_anchors else "HEAD"
         for _ in range(10):
-            code, headers, body, error = await self.request(session, method, current)
-            if code is None:
-                status = TIMEOUT if "réponse" in error else BROKEN
-                return PageResult(status, None, error, current, redirects)
-            if method == "HEAD" and code in (400, 403, 405, 501):
+            code, headers, body, failed = await self.request(session, method, current)
+            if failed is None and method == "HEAD" and code in (400, 403, 405, 501):
                 method = "GET"  # HEAD refused: ask again with GET
-                code, headers, body, error = await self.request(session, method, current)
-                if code is None:
-                    return PageResult(TIMEOUT if "réponse" in error else BROKEN, None, error,
-                                      current, redirects)
+                code, headers, body, failed = await self.request(session, method, current)
+            if failed is not None:
+                return PageResult(failed.status, None, failed.reason, current, redirects)
             if code in (301, 302, 303, 307, 308) and headers.get("Location"):
                 target = urljoin(current, headers["Location"])
                 redirects.append((code, target))
@@ -288,31 +305,36 @@ class Checker:
     def redirect_allowed(self, src: str, dst: str) -> bool:
         return any(s.match(src) and t.match(dst) for s, t in self.allowed)
 
+    def from_cache(self, url: str, need_anchors: bool, now: float) -> PageResult | None:
+        hit = self.cache.get(url)
+        if not hit or self.c.linkcheck_refresh or \
+                now - hit.get("checked", 0) >= self.c.linkcheck_cache_ttl or \
+                (need_anchors and hit.get("anchors") is None):
+            return None
+        return PageResult(hit["status"], hit.get("code"), "", hit.get("final_url", url),
+                          [tuple(r) for r in hit.get("redirects", [])], hit.get("permanent", False),
+                          set(hit["anchors"]) if hit.get("anchors") is not None else None,
+                          cached=True)
+
     async def run(self, pages: dict[str, set[str]]) -> dict[str, PageResult]:
         import aiohttp
 
         results: dict[str, PageResult] = {}
-        now = time.time()
+        now = self.wall()
         todo = []
         for url, fragments in sorted(pages.items()):
             if any(rx.search(url) for rx in self.ignore):
                 results[url] = PageResult(IGNORED, reason="ignorée (guide_linkcheck_ignore)")
                 continue
-            hit = self.cache.get(url)
-            need = bool(fragments) and self.c.guide_linkcheck_anchors
-            if hit and not self.c.guide_linkcheck_refresh and \
-                    now - hit["checked"] < self.c.guide_linkcheck_cache_ttl and \
-                    (not need or hit.get("anchors") is not None):
-                results[url] = PageResult(hit["status"], hit.get("code"), "", hit.get("final_url", url),
-                                          [tuple(r) for r in hit.get("redirects", [])],
-                                          hit.get("permanent", False),
-                                          set(hit["anchors"]) if hit.get("anchors") is not None else None,
-                                          cached=True)
-                continue
-            todo.append((url, need))
-        self.slots = asyncio.Semaphore(self.c.guide_linkcheck_workers)
-        timeout = aiohttp.ClientTimeout(total=self.c.guide_linkcheck_timeout)
-        connector = aiohttp.TCPConnector(limit=self.c.guide_linkcheck_workers, limit_per_host=0,
+            need = bool(fragments) and self.c.linkcheck_anchors
+            cached = self.from_cache(url, need, now)
+            if cached is not None:
+                results[url] = cached
+            else:
+                todo.append((url, need))
+        self.slots = asyncio.Semaphore(self.c.linkcheck_workers)
+        timeout = aiohttp.ClientTimeout(total=self.c.linkcheck_timeout)
+        connector = aiohttp.TCPConnector(limit=self.c.linkcheck_workers, limit_per_host=0,
                                          ttl_dns_cache=300)
 
         async def one(session, url, need):
@@ -329,13 +351,13 @@ class Checker:
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
             tasks = [asyncio.ensure_future(one(session, url, need)) for url, need in todo]
             if tasks:
-                done, pending = await asyncio.wait(tasks, timeout=self.c.guide_linkcheck_deadline)
+                done, pending = await asyncio.wait(tasks, timeout=self.c.linkcheck_deadline)
                 for task in pending:
                     task.cancel()
                 await asyncio.gather(*pending, return_exceptions=True)
         for url, _ in todo:
             results.setdefault(url, PageResult(TIMEOUT, reason="délai global dépassé "
-                                               f"({self.c.guide_linkcheck_deadline:g} s)"))
+                                               f"({self.c.linkcheck_deadline:g} s)"))
         for url, res in results.items():
             if res.status in (OK, REDIRECTED) and not res.cached:
                 self.cache[url] = {"status": res.status, "code": res.code, "checked": now,
@@ -354,7 +376,7 @@ class GuideLinkcheckBuilder(DummyBuilder):
     epilog = "Rapport des liens externes : %(outdir)s/linkcheck.json"
 
     def finish(self) -> None:
-        app, config = self.app, self.config
+        app, cfg = self._app, settings(self._app)
         occurrences = external_links(self.env)
         pages: dict[str, set[str]] = defaultdict(set)
         for _, link in occurrences:
@@ -362,11 +384,11 @@ class GuideLinkcheckBuilder(DummyBuilder):
             pages[page]
             if fragment:
                 pages[page].add(fragment)
-        cache_path = Path(config.guide_linkcheck_cache or Path(self.outdir) / "linkcheck-cache.json")
+        cache_path = Path(cfg.linkcheck_cache or Path(self.outdir) / "linkcheck-cache.json")
         if not cache_path.is_absolute():
             cache_path = Path(app.confdir) / cache_path
         cache = load_cache(cache_path)
-        checker = Checker(config, cache)
+        checker = Checker(cfg, cache)
         started = time.monotonic()
         logger.info(f"Liens externes : {len(occurrences)} occurrence(s), {len(pages)} page(s) à "
                     f"vérifier sur {len({urlsplit(p).netloc for p in pages})} hôte(s)")
@@ -374,20 +396,8 @@ class GuideLinkcheckBuilder(DummyBuilder):
         elapsed = time.monotonic() - started
         save_cache(cache_path, cache)
 
-        records: list[Occurrence] = []
-        for docname, link in occurrences:
-            page, fragment = urldefrag(link.target)
-            res = results[page]
-            status, reason, code = res.status, res.reason, res.code
-            redirect_to = res.final_url if res.redirects else ""
-            if status in (OK, REDIRECTED) and fragment and config.guide_linkcheck_anchors and \
-                    res.anchors is not None and fragment not in res.anchors:
-                status, reason = BROKEN, f"ancre #{fragment} absente de la page"
-            if status == REDIRECTED and self_allowed(checker, link.target, res):
-                status, reason = OK, f"redirection permise vers {res.final_url}"
-            source = findings.relative_source(app, docname)
-            records.append(Occurrence(link.target, docname, source, link.line, status, code,
-                                      reason, redirect_to, res.cached))
+        records = [occurrence(app, checker, cfg, docname, link, results)
+                   for docname, link in occurrences]
         for rec in records:
             if rec.status in (BROKEN, TIMEOUT):
                 findings.emit(app, findings.make(
@@ -409,6 +419,8 @@ class GuideLinkcheckBuilder(DummyBuilder):
                 else:
                     logger.info(f"{rec.source}:{rec.line}: {message}")
         write_reports(Path(self.outdir), records, elapsed, checker.requests)
+        if any(r.status in (BROKEN, TIMEOUT) for r in records):
+            app.statuscode = 1  # as Sphinx's linkcheck: broken links fail, reports written
         counts = Counter(r.status for r in records)
         logger.info("")
         logger.info(f"Liens externes vérifiés en {elapsed:.1f} s ({checker.requests} requête(s)) :")
@@ -417,8 +429,20 @@ class GuideLinkcheckBuilder(DummyBuilder):
         logger.info(f"  dont {sum(1 for r in records if r.cached)} depuis le cache ({cache_path})")
 
 
-def self_allowed(checker: Checker, uri: str, res: PageResult) -> bool:
-    return checker.redirect_allowed(urldefrag(uri)[0], res.final_url)
+def occurrence(app: Sphinx, checker: Checker, cfg: GuideConfig, docname: str, link,
+               results: dict[str, PageResult]) -> Occurrence:
+    """The result of one occurrence: its page's result, then its own #fragment."""
+    page, fragment = urldefrag(link.target)
+    res = results[page]
+    status, reason, code = res.status, res.reason, res.code
+    redirect_to = res.final_url if res.redirects else ""
+    if status in (OK, REDIRECTED) and fragment and cfg.linkcheck_anchors and \
+            res.anchors is not None and fragment not in res.anchors:
+        status, reason = BROKEN, f"ancre #{fragment} absente de la page"
+    if status == REDIRECTED and checker.redirect_allowed(page, res.final_url):
+        status, reason = OK, f"redirection permise vers {res.final_url}"
+    return Occurrence(link.target, docname, findings.relative_source(app, docname), link.line,
+                      status, code, reason, redirect_to, res.cached)
 
 
 def load_cache(path: Path) -> dict:
@@ -430,36 +454,28 @@ def load_cache(path: Path) -> dict:
 
 
 def save_cache(path: Path, cache: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
-    tmp.replace(path)
+    reports.write_atomic(path, json.dumps(cache, ensure_ascii=False, indent=1,
+                                          sort_keys=True).encode())
 
 
 def write_reports(outdir: Path, records: list[Occurrence], elapsed: float, requests: int) -> None:
-    outdir.mkdir(parents=True, exist_ok=True)
-    data = {"elapsed": round(elapsed, 3), "requests": requests,
-            "summary": dict(Counter(r.status for r in records)),
-            "occurrences": [asdict(r) for r in records]}
-    (outdir / "linkcheck.json").write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
-                                           encoding="utf-8")
-    suite = ET.Element("testsuite", name="guide.linkcheck", tests=str(len(records)),
-                       failures=str(sum(r.status in (BROKEN, TIMEOUT) for r in records)),
-                       time=f"{elapsed:.3f}")
+    """linkcheck.json (one record per occurrence) and linkcheck.junit.xml."""
+    reports.write_json(outdir / "linkcheck.json", {
+        "elapsed": round(elapsed, 3), "requests": requests,
+        "summary": dict(Counter(r.status for r in records)),
+        "occurrences": [asdict(r) for r in records]})
+    cases = []
     for r in records:
-        case = ET.SubElement(suite, "testcase", classname="guide.linkcheck",
-                             name=f"{r.source}:{r.line} {r.uri}", file=r.source, line=str(r.line))
+        case = reports.Case(f"{r.source}:{r.line} {r.uri}", "guide.linkcheck", r.source, r.line)
         if r.status in (BROKEN, TIMEOUT):
-            ET.SubElement(case, "failure", type=r.status, message=r.reason).text = \
-                f"{r.source}:{r.line}: {r.uri} : {r.reason}"
+            case.failure = (r.status, r.reason, f"{r.source}:{r.line}: {r.uri} : {r.reason}")
         elif r.status == IGNORED:
-            ET.SubElement(case, "skipped", message=r.reason)
-    ET.ElementTree(suite).write(outdir / "linkcheck.junit.xml", encoding="utf-8",
-                                xml_declaration=True)
+            case.skipped = r.reason
+        cases.append(case)
+    reports.write_junit(outdir / "linkcheck.junit.xml",
+                        [reports.Suite("guide.linkcheck", cases, elapsed)], "guide.linkcheck")
 
 
 def setup_linkcheck(app: Sphinx) -> None:
-    for name, (default, types, description) in CONFIG.items():
-        app.add_config_value(name, default, "", types=list(types), description=description)
-    app.connect("config-inited", validate_config)
+    # guide_linkcheck_*: declared and validated in config.py
     app.add_builder(GuideLinkcheckBuilder)

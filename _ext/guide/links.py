@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import posixpath
+import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,6 +24,8 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import docname_join
 
 from . import findings
+from .collector import Page, pages
+from .config import settings
 
 CHECK = "links"
 
@@ -73,10 +76,10 @@ def _classify_uri(env: BuildEnvironment, docname: str, uri: str, line: int) -> L
     return Link(line, "file", path, text=uri)
 
 
-def collect(app: Sphinx, doctree: nodes.document) -> None:
-    """doctree-read: record every link and every anchor of the page."""
+def collect(app: Sphinx, doctree: nodes.document, page: Page) -> tuple[list[Link], set[str]]:
+    """doctree-read (through the collector): every link and every anchor of the page."""
     env = app.env
-    docname = env.docname
+    docname = env.current_document.docname
     links: list[Link] = []
     for node in doctree.findall():
         if isinstance(node, addnodes.pending_xref):
@@ -130,15 +133,12 @@ def collect(app: Sphinx, doctree: nodes.document) -> None:
     anchors = {i for node in doctree.findall(nodes.Element) for i in node.get("ids", [])}
     anchors |= set(env.metadata.get(docname, {}).get("myst_slugs", {}))
     # Links whose URL sits in the front matter (a news post's `link`).
-    meta = env.metadata.get(docname, {})
-    lines = getattr(env, "guide_lines", {}).get(docname, {})
     for key in ("link",):
-        value = meta.get(key)
+        value = page.meta.get(key)
         if isinstance(value, str) and urlsplit(value).scheme in ("http", "https"):
-            links.append(Link(lines.get(key, 1), "external", value, text=value))
-    links = _refine_lines(doctree.get("source"), links)
-    _links(env)[docname] = sorted(set(links))
-    _anchors(env)[docname] = anchors
+            links.append(Link(page.lines.get(key, 1), "external", value, text=value))
+    links = _refine_lines(doctree.get("source"), links, docname)
+    return sorted(set(links)), anchors
 
 
 def _needles(link: Link) -> list[str]:
@@ -149,61 +149,63 @@ def _needles(link: Link) -> list[str]:
         return found + [f"({text})", f"({text}#", f"<{text}>", f":link: {text}", f"`{text}`",
                         f'"{text}"', text]
     if link.kind == "local":
-        name = link.target.lstrip("#")
+        name = link.target
+        if not text.startswith("#"):   # a role ({any}), not a Markdown #link
+            return [f"`{name}`", f"<{name}>`", name]
         return [f"(#{name})", f"#{name}\"", f"`{name}`", f"<{name}>`", name]
     if link.kind in ("label", "term"):
         return [f"`{text}`", f"<{text}>`", text]
     return [text]
 
 
-def _refine_lines(source: str | None, links: list[Link]) -> list[Link]:
+_DESTINATION = re.compile(r"\]\(<?([^)\s>]+)>?\)")
+
+
+def _as_written(line: str, link: Link, docname: str) -> str:
+    """The destination of a Markdown link to a page as the writer typed it on `line`
+    (b.md#x rather than b#x), when it can be told; else the link's own text."""
+    for dest in _DESTINATION.findall(line):
+        path, _, fragment = dest.partition("#")
+        if fragment != link.fragment or urlsplit(dest).scheme:
+            continue
+        stem = posixpath.splitext(posixpath.normpath(posixpath.join(posixpath.dirname(docname),
+                                                                    unquote(path))))[0]
+        if stem == link.target:
+            return dest
+    return link.text
+
+
+def _refine_lines(source: str | None, links: list[Link], docname: str = "") -> list[Link]:
     """Inline nodes only know the first line of their paragraph: find the line that holds
-    the link itself, searching forward from there."""
+    the link itself, searching forward from there. The same link written twice in a paragraph
+    is found at each of its lines, in order."""
     try:
         lines = Path(source).read_text(encoding="utf-8", errors="replace").splitlines()
     except (OSError, TypeError):
         return links
+    used: dict[tuple[str, int], int] = {}
     out = []
-    for link in links:
-        line = link.line
+    for link in sorted(links):
+        line, text = link.line, link.text
         window = range(line, min(len(lines), line + 60) + 1) if line else range(0)
         for needle in _needles(link):
-            hit = next((n for n in window if needle and needle in lines[n - 1]), None)
+            hit = next((n for n in window if needle and
+                        lines[n - 1].count(needle) > used.get((needle, n), 0)), None)
             if hit:
+                used[(needle, hit)] = used.get((needle, hit), 0) + 1
                 line = hit
+                if link.kind == "page" and text.startswith(link.target):
+                    text = _as_written(lines[hit - 1], link, docname)
                 break
-        out.append(Link(line, link.kind, link.target, link.fragment, link.text))
+        out.append(Link(line, link.kind, link.target, link.fragment, text))
     return out
-
-
-def _links(env) -> dict[str, list[Link]]:
-    if not hasattr(env, "guide_links"):
-        env.guide_links = {}
-    return env.guide_links
-
-
-def _anchors(env) -> dict[str, set[str]]:
-    if not hasattr(env, "guide_anchors"):
-        env.guide_anchors = {}
-    return env.guide_anchors
-
-
-def _purge(app, env, docname):
-    _links(env).pop(docname, None)
-    _anchors(env).pop(docname, None)
-
-
-def _merge(app, env, docnames, other):
-    for docname in docnames:
-        if docname in _links(other):
-            _links(env)[docname] = _links(other)[docname]
-            _anchors(env)[docname] = _anchors(other)[docname]
 
 
 def external_links(env: BuildEnvironment) -> list[tuple[str, Link]]:
     """Every occurrence of every external URL: (docname, link), in document order."""
-    return [(d, link) for d in sorted(_links(env)) for link in _links(env)[d]
-            if link.kind == "external"]
+    records = pages(env)
+    return [(d, link) for d in sorted(records) if d in env.found_docs
+            for link in records[d].links if link.kind == "external"]
 
 
 def _close(word: str, candidates, prefix: str = "") -> str:
@@ -214,21 +216,19 @@ def _close(word: str, candidates, prefix: str = "") -> str:
 def check_internal(app: Sphinx, env: BuildEnvironment) -> None:
     std = env.domaindata.get("std", {})
     labels = {**std.get("anonlabels", {}), **std.get("labels", {})}  # name -> (docname, id, …)
-    terms = set(std.get("terms", {})) | {name.lower() for (kind, name) in std.get("objects", {})
-                                         if kind == "term"}
+    terms = {name.lower() for (kind, name) in std.get("objects", {}) if kind == "term"}
     srcdir = Path(app.srcdir)
     docs = set(env.found_docs)
-    anchors = _anchors(env)
+    records = pages(env)
+    anchors = {docname: record.anchors for docname, record in records.items()}
 
-    for docname in sorted(_links(env)):
-        if docname not in docs:
-            continue
+    for docname in sorted(docs & records.keys()):
 
         def report(link: Link, code: str, message: str, fix: str, docname: str = docname) -> None:
             findings.emit(app, findings.make(app, CHECK, code, message, fix, docname=docname,
                                              line=link.line or None))
 
-        for link in _links(env)[docname]:
+        for link in records[docname].links:
             if link.kind == "page":
                 target = link.target
                 if target not in docs and f"{target}/index" in docs:
@@ -246,7 +246,7 @@ def check_internal(app: Sphinx, env: BuildEnvironment) -> None:
                            f"ancres proches : {near}" if near else
                            "ajoutez la cible « (nom)= » avant le titre visé")
             elif link.kind == "local":
-                name = link.target.lstrip("#")
+                name = link.target
                 if not (_has_anchor(name, docname, anchors, labels) or name.lower() in labels
                         or name.lower() in terms or name in docs):
                     near = _close(name, anchors.get(docname, set()) | set(labels), "#")
@@ -281,17 +281,11 @@ BUILTIN_SUBTYPES = ["myst.xref_missing", "ref.ref", "ref.doc", "ref.term", "ref.
 
 
 def _config_inited(app: Sphinx, config) -> None:
-    if config.guide_links_replace_builtin:
+    if settings(app).links_replace_builtin:
         config.suppress_warnings = list(config.suppress_warnings) + \
             [s for s in BUILTIN_SUBTYPES if s not in config.suppress_warnings]
 
 
 def setup_links(app: Sphinx) -> None:
-    app.add_config_value("guide_links_replace_builtin", True, "env", types=[bool],
-                         description="Report broken internal links only through the guide's "
-                                     "check (with suggestions), not also through Sphinx/MyST")
     app.connect("config-inited", _config_inited)
-    app.connect("doctree-read", collect)
-    app.connect("env-purge-doc", _purge)
-    app.connect("env-merge-info", _merge)
-    app.connect("env-check-consistency", check_internal)
+    app.connect("env-updated", check_internal)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -378,7 +379,8 @@ def _check_pdf(app: Sphinx, env) -> None:
     if app.builder.name not in ("html", "dirhtml") or not app.config.guide_pdf_link:
         return
     expected = pdf_source(app)
-    for other in sorted(expected.parent.glob("guide-achats-*.pdf")):
+    pattern = re.sub(r"\{[^}]*\}", "*", app.config.guide_pdf_name)  # any release's PDF
+    for other in sorted(expected.parent.glob(pattern)):
         if other.name != expected.name:
             findings.emit(app, findings.make(
                 app, CHECK, "pdf-name-mismatch",
@@ -418,18 +420,12 @@ def _copy_pdf(app: Sphinx, exception) -> None:
 
 
 def setup_pdf(app: Sphinx) -> None:
-    app.add_config_value("guide_pdf_dir", "", "env", types=[str],
-                         description="Folder of the built PDF, relative to conf.py (default: "
-                                     "the `pdf` folder beside the HTML output)")
-    app.add_config_value("guide_pdf_link", True, "env", types=[bool],
-                         description="Link the PDF from the site (sidebar, {guide-download})")
-    app.add_config_value("guide_pdf_keywords", "", "env", types=[str],
-                         description="Keywords of the PDF's metadata")
+    # guide_pdf_dir, guide_pdf_link, guide_pdf_keywords, guide_pdf_name: see config.py
     app.add_builder(GuidePDFBuilder)
     app.add_node(download)
     app.add_directive("guide-download", DownloadDirective)
     app.connect("doctree-resolved", _resolve_download)
     app.connect("html-page-context", _page_context, priority=400)
-    app.connect("env-check-consistency", _check_pdf)
+    app.connect("env-updated", _check_pdf)  # every build, no-op included
     app.connect("env-get-outdated", _outdated)
     app.connect("build-finished", _copy_pdf)

@@ -1,29 +1,35 @@
-"""The guide's release, read once from pyproject.toml ([tool.guide.release]).
+"""The published release (version, dates, licence, publisher, authors), read once.
 
-Every other place (conf.py, templates, PDF name and metadata, checks) asks this module.
+One loader, `load_release()`, reads the table `guide_release_table` of the TOML file
+`guide_release_file` (this guide: [tool.guide.release] of pyproject.toml). At `config-inited`
+the extension loads it for the application and fills, where conf.py left them empty, Sphinx's
+`version`, `release`, `author`, `copyright`, and MyST's substitutions ({{ version_title }}…):
+conf.py never reads the file itself. Everything else (templates, PDF name and metadata,
+checks) asks `release_of(app)`; scripts outside Sphinx ask `project_release(folder of conf.py)`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import runpy
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.util import logging
+
+from .config import DEFAULT_LICENCES, PREFIX, GuideConfig, default_of, settings
+
+logger = logging.getLogger(__name__)
+
 MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
              "septembre", "octobre", "novembre", "décembre")
 
-LICENCES = {
-    # SPDX id -> (name shown to readers, URL of the text)
-    "etalab-2.0": ("Licence Ouverte / Etalab 2.0",
-                   "https://github.com/etalab/licence-ouverte/blob/master/LO.md"),
-    "CC-BY-4.0": ("Creative Commons Attribution 4.0 International",
-                  "https://creativecommons.org/licenses/by/4.0/deed.fr"),
-    "CC-BY-SA-4.0": ("Creative Commons Attribution – Partage dans les mêmes conditions 4.0",
-                     "https://creativecommons.org/licenses/by-sa/4.0/deed.fr"),
-    "CC0-1.0": ("Creative Commons Zero 1.0", "https://creativecommons.org/publicdomain/zero/1.0/deed.fr"),
-    "MIT": ("Licence MIT", "https://spdx.org/licenses/MIT.html"),
-}
+KEYS = ("version", "version_title", "target_version", "published", "updated", "licence",
+        "publisher", "authors")
 
 
 def parse_date(value) -> dt.date | None:
@@ -41,6 +47,10 @@ def parse_date(value) -> dt.date | None:
 class ReleaseError(ValueError):
     """The release table is missing or malformed (message in French, names the file)."""
 
+    def __init__(self, message: str, path: Path | None = None, line: int | None = None):
+        super().__init__(message)
+        self.path, self.line = path, line
+
 
 def date_fr(day: dt.date) -> str:
     """29 avril 2021 (1er for the first day of the month)."""
@@ -50,6 +60,10 @@ def date_fr(day: dt.date) -> str:
 
 def month_fr(day: dt.date) -> str:
     return f"{MONTHS_FR[day.month - 1]} {day.year}"
+
+
+def _ascii(word: str) -> str:
+    return word.replace("é", "e").replace("û", "u")
 
 
 @dataclass(frozen=True)
@@ -63,21 +77,17 @@ class Release:
     publisher: str
     authors: tuple[str, ...]
     source: str = "pyproject.toml"
-
-    @property
-    def licence_name(self) -> str:
-        return LICENCES[self.licence][0]
-
-    @property
-    def licence_url(self) -> str:
-        return LICENCES[self.licence][1]
+    licence_name: str = ""
+    licence_url: str = ""
+    pdf_pattern: str = "guide-{version}.pdf"
 
     @property
     def pdf_name(self) -> str:
-        """guide-achats-numeriques-responsables-version-beta-avril-2021.pdf"""
-        month = MONTHS_FR[self.published.month - 1].replace("é", "e").replace("û", "u")
-        return (f"guide-achats-numeriques-responsables-version-{self.version}-"
-                f"{month}-{self.published.year}.pdf")
+        """The PDF's file name, from guide_pdf_name (this guide:
+        guide-achats-numeriques-responsables-version-beta-avril-2021.pdf)."""
+        return self.pdf_pattern.format(version=self.version, year=self.published.year,
+                                       month=_ascii(MONTHS_FR[self.published.month - 1]),
+                                       day=f"{self.published.day:02d}")
 
     def substitutions(self) -> dict[str, str]:
         """MyST substitutions: pages write {{ version_title }} instead of typing the version."""
@@ -94,32 +104,124 @@ class Release:
         }
 
 
-def _as_date(value, key: str, source: str) -> dt.date:
+def _as_date(value, key: str, where: str) -> dt.date:
     day = parse_date(value)
     if day is None:
-        raise ReleaseError(f"{source}: [tool.guide.release] {key} = {value!r} n'est pas une date "
-                           "AAAA-MM-JJ ; écrivez par exemple 2021-04-29")
+        raise ReleaseError(f"{where} {key} = {value!r} n'est pas une date AAAA-MM-JJ ; écrivez "
+                           "par exemple 2021-04-29")
     return day
 
 
-def load_release(path: Path | str) -> Release:
+def load_release(path: Path | str, table: str = "tool.guide.release", *,
+                 licences: dict | None = None, pdf_name: str = "guide-{version}.pdf") -> Release:
+    """The release described by `[table]` of the TOML file `path`. Raises ReleaseError."""
     path = Path(path)
+    text = ""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))["tool"]["guide"]["release"]
-    except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:
-        raise ReleaseError(f"{path}: table [tool.guide.release] illisible ou absente ({exc})") from None
-    missing = [k for k in ("version", "version_title", "target_version", "published", "updated",
-                           "licence", "publisher", "authors") if k not in data]
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+        for part in table.split("."):
+            data = data[part]
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        line = re.search(r"at line (\d+)", str(exc))
+        raise ReleaseError(f"{path}: fichier de la version illisible ({exc})", path,
+                           int(line.group(1)) if line else None) from None
+    except (KeyError, TypeError):
+        raise ReleaseError(f"{path}: table [{table}] absente ; elle décrit la version publiée "
+                           f"({', '.join(KEYS)})", path) from None
+    header = re.search(rf"^\[\s*{re.escape(table)}\s*\]", text, re.M)
+    line = text[: header.start()].count("\n") + 1 if header else None
+    try:
+        return _release(data, path, table, line, licences, pdf_name)
+    except ReleaseError as exc:
+        raise ReleaseError(str(exc), path, line) from None
+
+
+def _release(data, path: Path, table: str, line, licences, pdf_name) -> Release:
+    from .licence import spdx_problem
+
+    where = f"{path}: [{table}]"
+    if not isinstance(data, dict):
+        raise ReleaseError(f"{where} n'est pas une table")
+    missing = [k for k in KEYS if k not in data]
     if missing:
-        raise ReleaseError(f"{path}: [tool.guide.release] : clé(s) manquante(s) {', '.join(missing)}")
-    if data["licence"] not in LICENCES:
-        raise ReleaseError(f"{path}: [tool.guide.release] licence = {data['licence']!r} inconnue ; "
-                           f"identifiants SPDX acceptés : {', '.join(sorted(LICENCES))}")
+        raise ReleaseError(f"{where} : clé(s) manquante(s) {', '.join(missing)}")
+    texts = [k for k in KEYS if k not in ("published", "updated", "authors")
+             if not isinstance(data[k], str) or not data[k]]
+    if texts:
+        raise ReleaseError(f"{where} : {', '.join(texts)} doi(ven)t être du texte non vide")
+    if not isinstance(data["authors"], list) or not all(isinstance(a, str) for a in data["authors"]):
+        raise ReleaseError(f"{where} authors doit être une liste de noms")
+    licences = DEFAULT_LICENCES if licences is None else licences
+    lic = data["licence"]
+    if lic in licences:
+        name, url = licences[lic]
+    elif not lic.startswith("LicenseRef-") and spdx_problem(lic) is None:
+        name, url = lic, f"https://spdx.org/licenses/{lic}.html"
+    else:
+        raise ReleaseError(f"{where} licence = {lic!r} : ni identifiant SPDX ni licence de "
+                           f"guide_licences ({', '.join(sorted(licences))})")
+    published = _as_date(data["published"], "published", where)
+    updated = _as_date(data["updated"], "updated", where)
+    if updated < published:
+        raise ReleaseError(f"{where} updated = {updated} précède published = {published}")
     return Release(
-        version=str(data["version"]), version_title=str(data["version_title"]),
-        target_version=str(data["target_version"]),
-        published=_as_date(data["published"], "published", str(path)),
-        updated=_as_date(data["updated"], "updated", str(path)),
-        licence=data["licence"], publisher=str(data["publisher"]),
-        authors=tuple(data["authors"]), source=str(path),
-    )
+        version=data["version"], version_title=data["version_title"],
+        target_version=data["target_version"], published=published, updated=updated,
+        licence=lic, publisher=data["publisher"], authors=tuple(data["authors"]),
+        source=str(path), licence_name=name, licence_url=url, pdf_pattern=pdf_name)
+
+
+def _load_for(confdir: Path, cfg: GuideConfig) -> Release:
+    return load_release(Path(confdir) / cfg.release_file, cfg.release_table,
+                        licences=cfg.licences, pdf_name=cfg.pdf_name)
+
+
+def release_of(app: Sphinx) -> Release:
+    """The release of this application (loaded at config-inited)."""
+    rel = getattr(app, "_guide_release", None)
+    if rel is None:
+        rel = app._guide_release = _load_for(app.confdir, settings(app))  # noqa: SLF001
+    return rel
+
+
+def project_release(confdir: Path | str) -> Release:
+    """The release of the Sphinx project whose conf.py is in `confdir`, for scripts and tests
+    that run outside Sphinx (bench/, test_pdf.py): same settings, same loader."""
+    namespace = runpy.run_path(str(Path(confdir) / "conf.py"))
+    fields = {f.name: namespace.get(PREFIX + f.name, default_of(f))
+              for f in GuideConfig.__dataclass_fields__.values()}
+    from .config import licence_table, pdf_name
+    cfg = GuideConfig(**{**fields, "licences": licence_table(fields["licences"]),
+                         "pdf_name": pdf_name(fields["pdf_name"])})
+    return _load_for(Path(confdir), cfg)
+
+
+def _init_release(app: Sphinx, config: Config) -> None:
+    """config-inited (after the settings are validated): load the release, fill the project's
+    version, author, copyright and MyST substitutions where conf.py left them unset."""
+    try:
+        rel = app._guide_release = _load_for(app.confdir, settings(app))  # noqa: SLF001
+    except ReleaseError as exc:
+        # Nothing can be built without the release (version line, footer, PDF name): stop with
+        # the file, the line and what is wrong, exit status 2 as for any Sphinx configuration
+        # error, but without the traceback Sphinx prints for an exception.
+        where = f"{exc.path}:{exc.line}" if exc.path and exc.line else None
+        message = str(exc).removeprefix(f"{exc.path}: ") if where else str(exc)
+        logger.error(f"{message} ; corrigez le fichier, ou guide_release_file et guide_release_table "
+                     "dans conf.py", location=where, type="guide", subtype="release")
+        raise SystemExit(2) from None
+    if not config.version:
+        config.version = rel.version_title
+    if not config.release:
+        config.release = rel.version_title
+    if config.author in ("", "Author name not set"):
+        config.author = ", ".join(rel.authors)
+    if not config.copyright:
+        config.copyright = f"{rel.published.year}, {rel.publisher}"
+    if hasattr(config, "myst_substitutions"):
+        config.myst_substitutions = {**rel.substitutions(), **config.myst_substitutions}
+
+
+def setup_release(app: Sphinx) -> None:
+    app.connect("config-inited", _init_release, priority=350)

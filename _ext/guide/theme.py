@@ -17,22 +17,13 @@ from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.environment.adapters.toctree import global_toctree_for_doc
 from sphinx.util.docutils import SphinxDirective
 
-from .release import LICENCES, Release, date_fr, load_release, parse_date
+from .release import date_fr, parse_date, release_of  # noqa: F401 - release_of: pdf.py imports it from here
 
 # The project's own stylesheet comes last: its rules win over the DSFR's and sphinx-design's
 # by order, never by !important.
 OWN_CSS = "guide.css"
 #: titles of the pages Sphinx writes without a source
 PAGE_TITLES = {"search": "Rechercher"}
-
-
-def release_of(app: Sphinx) -> Release:
-    """The guide's release, read once per application from guide_release_file."""
-    rel = getattr(app, "_guide_release", None)
-    if rel is None:
-        rel = load_release(app.confdir / app.config.guide_release_file)
-        app._guide_release = rel  # noqa: SLF001 - cache on the app, not in a global
-    return rel
 
 
 def page_dates(app: Sphinx, docname: str) -> tuple[dt.date | None, dt.date | None]:
@@ -46,8 +37,11 @@ def page_dates(app: Sphinx, docname: str) -> tuple[dt.date | None, dt.date | Non
 
 
 def page_licence(app: Sphinx, docname: str) -> str:
-    lic = app.env.metadata.get(docname, {}).get("licence")
-    return lic if isinstance(lic, str) and lic in LICENCES else release_of(app).licence
+    """The licence the page declares if the footer can show it (name and URL), else the
+    guide's (the licence check then reports the mismatch)."""
+    from .licence import expected_licence, licence_info
+    lic = expected_licence(app, docname)
+    return lic if licence_info(app, lic) else release_of(app).licence
 
 
 def version_line(app: Sphinx, docname: str) -> str | None:
@@ -160,12 +154,13 @@ def html_page_context(app: Sphinx, pagename: str, templatename: str, context: di
                        "link": None})
     context["guide_breadcrumbs"] = crumbs
     # Licence footer: licence of the page (front matter) or of the guide, publisher, last update.
+    from .licence import licence_info
     lic = page_licence(app, pagename) if meta else rel.licence
     _, updated = page_dates(app, pagename) if meta else (None, None)
     context["guide_footer"] = {
         "licence": lic,
-        "licence_name": LICENCES[lic][0],
-        "licence_url": LICENCES[lic][1],
+        "licence_name": licence_info(app, lic)[0],
+        "licence_url": licence_info(app, lic)[1],
         "publisher": rel.publisher,
         "updated": updated,
         "updated_iso": updated.isoformat() if updated else "",

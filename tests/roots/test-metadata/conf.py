@@ -1,8 +1,21 @@
-# The guide's real configuration, applied to this tiny project (GUIDE_ROOT is set by conftest.py).
-import os
-from pathlib import Path
+# A Sphinx project of its own (not the guide's conf.py) that uses the installed extension with
+# the guide's kinds of pages, a release file and a changelog of its own, and a theme (Sphinx's
+# basic) whose footer names the licence (_templates/layout.html).
+project = "Projet de test des métadonnées"
+language = "fr"
+html_theme = "basic"
+extensions = ["myst_parser", "guide"]
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "CHANGELOG.md"]
 
-_real = Path(os.environ["GUIDE_ROOT"]) / "conf.py"
-__file__ = str(_real)  # noqa: A001 - the real conf.py locates the project from its own path
-exec(compile(_real.read_text(encoding="utf-8"), str(_real), "exec"))
-guide_pdf_link = False  # test projects have no PDF beside them
+guide_release_file = "release.toml"
+guide_release_table = "release"
+guide_changelog = "CHANGELOG.md"
+guide_page_kinds = {
+    "home": ["title", "description", "type", "date", "updated"],
+    "page": ["title", "description", "type", "date", "updated"],
+    "fiche": ["title", "description", "type", "date", "updated"],
+    "news": ["title", "description", "type", "date", "link", "linkTitle"],
+}
+guide_page_optional_keys = {"news": ["announces"]}
+guide_pdf_link = False

@@ -1,0 +1,222 @@
+"""The findings every check shares: each build, full, incremental or no-op, serial or parallel,
+reports every current finding; the reports CI reads say the same as the log; the exit code is
+the one Sphinx documents (0, 1 with -W when there is a finding, 2 for an error); settings and
+the release file are validated with a clear message."""
+
+from __future__ import annotations
+
+import json
+import re
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from conftest import build_root, marker_line
+
+
+@pytest.fixture
+def meta_root(copy_root):
+    return copy_root("metadata")
+
+
+def keys(report):
+    return sorted((f["source"], f["line"], f["code"]) for f in report["findings"])
+
+
+# -- every build reports every current finding ---------------------------------------------------
+
+def test_a_no_op_rebuild_reports_every_finding_again(meta_root, tmp_path):
+    out = tmp_path / "out"
+    first, before = build_root(meta_root, out, "-W", "--keep-going")
+    written = (out / "bonne.html").stat().st_mtime_ns
+    again, after = build_root(meta_root, out, "-W", "--keep-going")  # nothing changed
+    assert (out / "bonne.html").stat().st_mtime_ns == written   # nothing was re-read…
+    assert keys(after) == keys(before) and after["count"] == before["count"] > 0   # …all reported
+    typo = marker_line(meta_root / "faute-de-frappe.md", "udpated:")
+    assert ("faute-de-frappe.md", typo, "unknown-key") in keys(after)
+    assert first.returncode == again.returncode == 1       # -W: findings fail the build, each time
+
+
+def test_a_no_op_rebuild_in_process_reports_every_finding_again(meta_root, build):
+    _, before = build(meta_root)
+    app, after = build(meta_root)
+    assert "no targets are out of date" in re.sub(r"\x1b\[[0-9;]*m", "", app.status.getvalue())
+    assert keys(after) == keys(before) and len(keys(after)) >= 11
+
+
+def test_the_missing_pdf_is_reported_by_every_build(meta_root, build):
+    for _ in range(2):
+        app, report = build(meta_root, guide_pdf_link=True)
+        assert [f["code"] for f in report["findings"] if f["check"] == "pdf"] == ["pdf-missing"]
+        assert "PDF introuvable" in app.warning.getvalue()
+
+
+def test_same_findings_with_one_and_many_processes(meta_root, build, tmp_path):
+    _, serial = build(meta_root, outdir=tmp_path / "j1")
+    _, parallel = build(meta_root, parallel=2, outdir=tmp_path / "j2")
+    assert keys(serial) == keys(parallel) and len(keys(serial)) >= 11
+
+
+def test_same_findings_with_the_command_and_many_processes(meta_root, tmp_path):
+    serial, one = build_root(meta_root, tmp_path / "j1", jobs="1")
+    parallel, many = build_root(meta_root, tmp_path / "j2", jobs="2")
+    assert keys(one) == keys(many) and len(keys(one)) >= 11
+    assert serial.returncode == parallel.returncode == 0    # without -W, findings are warnings
+
+
+# -- the reports CI reads ----------------------------------------------------------------------
+
+def test_reports_hold_one_failure_per_finding_with_its_file_and_line(meta_root, build):
+    app, report = build(meta_root)
+    assert report["builder"] == "html" and report["count"] == len(report["findings"]) >= 11
+    junit = ET.parse(app.outdir / "_reports" / "findings.junit.xml").getroot()
+    failures = [(case.get("file"), int(case.get("line")), case.find("failure").get("type"))
+                for case in junit.iter("testcase") if case.find("failure") is not None]
+    assert sorted(failures) == sorted((f["source"], f["line"] or 0, f["code"])
+                                      for f in report["findings"])
+    assert int(junit.get("failures")) == int(junit.get("tests")) - 4 == report["count"]
+    for case in junit.iter("testcase"):
+        failure = case.find("failure")
+        if failure is not None:
+            assert re.match(rf"^{re.escape(case.get('file'))}(:\d+)?: ", failure.text)
+    assert (junit.tag, junit.get("name"), junit.get("skipped")) == ("testsuites", "guide", "0")
+    for suite in junit.iter("testsuite"):
+        cases = suite.findall("testcase")
+        assert int(suite.get("tests")) == len(cases) and suite.get("skipped") == "0"
+        assert int(suite.get("failures")) == sum(c.find("failure") is not None for c in cases)
+    # the checks that found nothing say so with a passing case
+    passing = {s.get("name") for s in junit.iter("testsuite") if s.get("failures") == "0"}
+    assert passing == {"guide.links", "guide.licence", "guide.assets", "guide.pdf"}
+    assert "Vérifications du guide — " in app.status.getvalue()
+
+
+def test_reports_of_a_clean_project_say_there_is_nothing(copy_root, build):
+    src = copy_root("metadata")
+    for page in ("faute-de-frappe", "dates", "version-nombre", "yaml-casse", "liste", "vide",
+                 "licence", "billet"):
+        (src / f"{page}.md").unlink()
+    index = src / "index.md"
+    index.write_text(re.sub(r"```\{toctree\}.*```", "```{toctree}\nbonne\n```",
+                            index.read_text(encoding="utf-8"), flags=re.S), encoding="utf-8")
+    app, report = build(src)
+    assert report == {"builder": "html", "count": 0, "findings": []}
+    junit = ET.parse(app.outdir / "_reports" / "findings.junit.xml").getroot()
+    assert (junit.get("tests"), junit.get("failures")) == ("5", "0")
+    assert [s.get("name") for s in junit.iter("testsuite")] == \
+        ["guide.links", "guide.metadata", "guide.licence", "guide.assets", "guide.pdf"]
+    assert app.warning.getvalue() == ""
+
+
+def test_reports_are_replaced_whole(meta_root, build):
+    """Written to a temporary file then renamed: no *.tmp left, valid JSON every time."""
+    app, _ = build(meta_root)
+    reports = app.outdir / "_reports"
+    assert sorted(p.name for p in reports.iterdir()) == ["findings.json", "findings.junit.xml"]
+    json.loads((reports / "findings.json").read_text(encoding="utf-8"))
+
+
+def test_junit_counts_are_those_of_its_cases(tmp_path):
+    from guide import reports
+    path = reports.write_junit(tmp_path / "r.xml", [
+        reports.Suite("a", [reports.Case("ok", "a"), reports.Case("saute", "a", skipped="ignorée"),
+                            reports.Case("casse", "a", "p.md", 3, failure=("code", "m", "p.md:3: m"))],
+                      time=1.5),
+        reports.Suite("b", [reports.Case("ok", "b")])], "tout")
+    root = ET.parse(path).getroot()
+    assert (root.tag, root.get("name"), root.get("tests"), root.get("failures"),
+            root.get("skipped")) == ("testsuites", "tout", "4", "1", "1")
+    a, b = root.findall("testsuite")
+    assert [(s.get("name"), s.get("tests"), s.get("failures"), s.get("skipped")) for s in (a, b)] \
+        == [("a", "3", "1", "1"), ("b", "1", "0", "0")]
+    assert a.get("time") == "1.500" and b.get("time") is None
+    broken = a.findall("testcase")[2]
+    assert (broken.get("file"), broken.get("line"), broken.get("classname")) == ("p.md", "3", "a")
+    failure = broken.find("failure")
+    assert (failure.get("type"), failure.get("message"), failure.text) == ("code", "m", "p.md:3: m")
+    assert a.findall("testcase")[1].find("skipped").get("message") == "ignorée"
+    assert a.findall("testcase")[0].get("file") is None
+
+
+def test_reports_writer_leaves_the_old_report_when_writing_fails(tmp_path, monkeypatch):
+    from guide import reports
+    target = tmp_path / "r.json"
+    reports.write_json(target, {"count": 1})
+
+    def broken(*args, **kwargs):
+        raise OSError("disque plein")
+
+    monkeypatch.setattr(reports.os, "replace", broken)
+    with pytest.raises(OSError):
+        reports.write_json(target, {"count": 2})
+    assert json.loads(target.read_text()) == {"count": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]   # no temporary file left
+
+
+# -- exit codes and clear errors ----------------------------------------------------------------
+
+def test_a_clean_strict_build_exits_0(copy_root, tmp_path):
+    src = copy_root("links")
+    for page, cut in (("a.md", "## Liens cassés"), ("sous/page.md", "[B sans cette ancre]")):
+        (src / page).write_text((src / page).read_text(encoding="utf-8").split(cut)[0],
+                                encoding="utf-8")
+    proc, report = build_root(src, tmp_path / "out", "-W", "--keep-going")
+    assert proc.returncode == 0 and report["count"] == 0, proc.stderr[-2000:]
+
+
+def test_a_wrong_setting_is_reported_clearly_and_replaced_by_its_default(meta_root, build):
+    with open(meta_root / "conf.py", "a", encoding="utf-8") as conf:
+        conf.write('guide_linkcheck_workers = "beaucoup"\nguide_pdf_name = "guide.txt"\n'
+                   'guide_page_kinds = {"page": ["titre"]}\nguide_linkcheck_ignore = ["("]\n')
+    app, _ = build(meta_root)
+    warnings = app.warning.getvalue()
+    assert "guide_linkcheck_workers = 'beaucoup' : attendu : entier ; valeur par défaut " \
+           "utilisée : 128" in warnings
+    assert "guide_pdf_name = 'guide.txt' : attendu : un nom de fichier en .pdf" in warnings
+    assert "clé(s) inconnue(s) titre pour le type « page »" in warnings
+    assert "expression régulière invalide '('" in warnings
+    assert warnings.count("[guide.config]") == 4
+    assert app.config.guide_linkcheck_workers == 128 and app.config.guide_linkcheck_ignore == []
+
+
+def test_a_wrong_setting_fails_a_strict_build_without_traceback(meta_root, tmp_path):
+    proc, _ = build_root(meta_root, tmp_path / "out", "-W", "--keep-going", "-D",
+                         "guide_linkcheck_workers=0")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "guide_linkcheck_workers = 0 : attendu : un entier au moins égal à 1" in proc.stderr
+
+
+@pytest.mark.parametrize(("release", "words"), [
+    (None, "fichier de la version illisible"),
+    ("[autre]\nversion = 'x'\n", "table [release] absente"),
+    ("[release]\nversion = 'x'\n", "clé(s) manquante(s) version_title"),
+    ("[release\n", "illisible"),
+])
+def test_a_bad_release_file_is_a_configuration_error_not_a_traceback(meta_root, tmp_path,
+                                                                     release, words):
+    if release is None:
+        (meta_root / "release.toml").unlink()
+    else:
+        (meta_root / "release.toml").write_text(release, encoding="utf-8")
+    proc, _ = build_root(meta_root, tmp_path / "out")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert "release.toml" in proc.stderr and words in proc.stderr, proc.stderr[-2000:]
+
+
+def test_release_values_are_checked(tmp_path):
+    from guide.release import ReleaseError, load_release
+    good = (tmp_path / "ok.toml")
+    text = ("[r]\nversion = 'beta'\nversion_title = 'bêta'\ntarget_version = 'V1'\n"
+            "published = 2021-04-29\nupdated = 2021-11-23\nlicence = 'etalab-2.0'\n"
+            "publisher = 'DINUM'\nauthors = ['DAE']\n")
+    good.write_text(text, encoding="utf-8")
+    rel = load_release(good, "r", pdf_name="g-{version}-{month}-{year}.pdf")
+    assert rel.pdf_name == "g-beta-avril-2021.pdf" and rel.licence_name.startswith("Licence Ouverte")
+    for change, words in [("updated = 2021-11-23", "updated = 2021-01-01"),
+                          ("licence = 'etalab-2.0'", "licence = 'CC-BY-4'"),
+                          ("published = 2021-04-29", "published = 'hier'"),
+                          ("authors = ['DAE']", "authors = 'DAE'"),
+                          ("version = 'beta'", "version = 2")]:
+        bad = tmp_path / "bad.toml"
+        bad.write_text(text.replace(change, words), encoding="utf-8")
+        with pytest.raises(ReleaseError, match=r"bad\.toml"):
+            load_release(bad, "r")
