@@ -113,24 +113,35 @@ class PdfView:
         doc = pdfium.PdfDocument(str(path))
         self.pages: list[Page] = []
         self.mcid_text: list[dict[int, str]] = []
+        # (left, bottom, right, top) of each text object, and the box of what else is drawn
+        # (images, paths, forms), by marked-content id
+        self.mcid_boxes: list[dict[int, list[tuple[float, float, float, float]]]] = []
+        self.mcid_drawing: list[dict[int, tuple[float, float, float, float]]] = []
+        self.sizes: list[tuple[float, float]] = []
         try:
             for index in range(len(doc)):
                 page = doc[index]
                 width, height = page.get_size()
                 textpage = page.get_textpage()
                 texts: dict[int, str] = defaultdict(str)
+                boxes: dict[int, list] = defaultdict(list)
+                drawing: dict[int, tuple] = {}
                 margin_objects = []
                 areas = {"header": [], "body": [], "footer": []}
                 for j in range(raw.FPDFPage_CountObjects(page)):
                     obj = raw.FPDFPage_GetObject(page, j)
-                    if raw.FPDFPageObj_GetType(obj) != raw.FPDF_PAGEOBJ_TEXT:
-                        continue
                     mcid = raw.FPDFPageObj_GetMarkedContentID(obj)
-                    text = _text_of(obj, textpage)
-                    texts[mcid] += text
                     lo, bo, ro, to = (ctypes.c_float() for _ in range(4))
                     raw.FPDFPageObj_GetBounds(obj, ctypes.byref(lo), ctypes.byref(bo),
                                               ctypes.byref(ro), ctypes.byref(to))
+                    if raw.FPDFPageObj_GetType(obj) != raw.FPDF_PAGEOBJ_TEXT:
+                        old = drawing.get(mcid, (lo.value, bo.value, ro.value, to.value))
+                        drawing[mcid] = (min(old[0], lo.value), min(old[1], bo.value),
+                                         max(old[2], ro.value), max(old[3], to.value))
+                        continue
+                    text = _text_of(obj, textpage)
+                    texts[mcid] += text
+                    boxes[mcid].append((lo.value, bo.value, ro.value, to.value))
                     box = (to.value, bo.value, lo.value, ro.value, text)
                     if bo.value > height - top:
                         areas["header"].append(box)
@@ -143,6 +154,9 @@ class PdfView:
                 body, header, footer = (_lines(areas[k]) for k in ("body", "header", "footer"))
                 self.pages.append(Page(index + 1, body, header, footer, margin_objects))
                 self.mcid_text.append(dict(texts))
+                self.mcid_boxes.append(dict(boxes))
+                self.mcid_drawing.append(drawing)
+                self.sizes.append((width, height))
         finally:
             doc.close()
 
@@ -212,6 +226,34 @@ class Structure:
                     block = str(kid.S) not in ("/Span", "/Link", "/NonStruct")
                     out.append(f" {self.text(kid, page)} " if block else self.text(kid, page))
         return "".join(out)
+
+    def mcids(self, elem, page=None) -> list[tuple[int, int]]:
+        """(page index, marked-content id) of everything `elem` holds, in order."""
+        page = self.page_of(elem, page)
+        out = []
+        for kid in kids(elem):
+            if isinstance(kid, int):
+                out.append((page, int(kid)))
+            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                out.append((self._pages.get(kid.Pg.objgen, page) if "/Pg" in kid else page,
+                            int(kid.MCID)))
+            elif isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                out.extend(self.mcids(kid, page))
+        return out
+
+    def lines(self, elem) -> int:
+        """How many lines of text `elem` spans (text objects whose heights overlap by half
+        share a line), over all its pages."""
+        bands: dict[int, list[tuple[float, float]]] = defaultdict(list)
+        for page, mcid in self.mcids(elem):
+            for _left, bottom, _right, top in self.view.mcid_boxes[page].get(mcid, []):
+                for i, (b, t) in enumerate(bands[page]):
+                    if min(t, top) - max(b, bottom) > 0.5 * min(t - b, top - bottom):
+                        bands[page][i] = (min(b, bottom), max(t, top))
+                        break
+                else:
+                    bands[page].append((bottom, top))
+        return sum(len(b) for b in bands.values())
 
     def of_type(self, *types: str) -> list:
         return [e for e, _ in self.elements if str(e.S) in types]

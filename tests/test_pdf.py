@@ -579,3 +579,148 @@ def test_no_empty_heading(structure):
     empty = [str(e.S) for e in structure.of_type("/H", "/H1", "/H2", "/H3", "/H4", "/H5", "/H6")
              if not norm(structure.text(e))]
     assert not empty, empty
+
+
+# -- the second review (/work/review, issue 11 follow-up) ----------------------------------------
+# The tags follow the document, not the pages; one annotation per line of a link; every passage
+# in another language and every abbreviation says so; the figure's box is on its page.
+
+HEADINGS = ("/H1", "/H2", "/H3", "/H4", "/H5", "/H6")
+
+
+@pytest.fixture(scope="module")
+def single_html(guide_build) -> BeautifulSoup:
+    """The HTML WeasyPrint lays out: what the PDF's tags must say, element for element."""
+    return BeautifulSoup((guide_build / "pdf" / "index.html").read_text(encoding="utf-8"),
+                         "html.parser")
+
+
+def _is_objr(kid) -> bool:
+    return isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR"
+
+
+def test_one_tag_per_table_list_and_part_of_the_document(structure, single_html, view):
+    """A table, a list or a part that a page break cuts is still one element (WeasyPrint tags
+    each page apart: 43 /Table for 31 tables, the glossary as three lists, 88 /Part, one a
+    page); a table's header row repeated on the next page is no second header."""
+    counts = {}
+    for elem, _ in structure.elements:
+        counts[str(elem.S)] = counts.get(str(elem.S), 0) + 1
+    body = single_html.body
+    toc = body.select_one("nav.toc")
+    lists = [lst for lst in body.select("ul, ol, dl") if toc not in lst.parents]
+    parts = body.select("main > section")
+    found = {tag: counts.get(tag, 0) for tag in ("/Table", "/TR", "/TH", "/TD", "/Caption", "/L",
+                                                 "/TOC", "/TOCI", "/Part")}
+    expected = {"/Table": len(body.select("table")), "/TR": len(body.select("tr")),
+                "/TH": len(body.select("th")), "/TD": len(body.select("td")),
+                "/Caption": len(body.select("caption, figcaption")), "/L": len(lists),
+                "/TOC": len(toc.select("ol")), "/TOCI": len(toc.select("li")), "/Part": len(parts)}
+    assert found == expected
+    assert len(parts) < len(view.pages) / 10
+
+
+def test_each_section_holds_its_heading_and_its_content(structure, single_html):
+    """Every section of the guide is one /Sect (or /Part) that opens with its heading and holds
+    its subsections' headings, as the HTML's <section> does."""
+    def heading_list(texts):
+        return tuple(norm(t.replace("\x02", "-")) for t in texts)
+
+    expected = []
+    for section in single_html.body.select("section, nav"):
+        first = section.find(True)
+        if first is not None and first.name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            inner = section.select("h1, h2, h3, h4, h5, h6")
+            expected.append(heading_list(h.get_text() for h in inner))
+    found = []
+    for elem, _ in structure.elements:
+        if str(elem.S) not in ("/Sect", "/Part"):
+            continue
+        first = next((k for k in kids(elem) if isinstance(k, pikepdf.Dictionary) and "/S" in k), None)
+        if first is not None and str(first.S) in HEADINGS:
+            inner = [structure.text(h) for h, parents in structure.elements
+                     if str(h.S) in HEADINGS and (h.objgen == first.objgen or
+                                                  any(p.objgen == elem.objgen for p in parents))]
+            found.append(heading_list(inner))
+    assert len(expected) > 100
+    assert sorted(found) == sorted(expected)
+
+
+def test_no_empty_element_and_list_items_keep_their_label(structure):
+    """No element holds nothing (an empty /Sect at the top of a page, an empty /Span in a
+    heading or a glossary term) but a table's empty cells; every list item has its label (bullet, number, term) and its
+    body, the bullet never in the body (an item continued on the next page)."""
+    empty, bare = [], []
+    for elem, parents in structure.elements:
+        holds = structure.mcids(elem) or any(_is_objr(k) for k in kids(elem))
+        if not holds and str(elem.S) not in ("/TD", "/TH"):  # (a cell may be empty)
+            empty.append((str(elem.S), str(parents[-1].S) if parents else ""))
+        elif str(elem.S) == "/Span" and parents and str(parents[-1].S) in (*HEADINGS, "/Lbl") \
+                and not norm(structure.text(elem)):
+            empty.append(("/Span", str(parents[-1].S)))
+        if elem.S == "/LI":
+            tags = [str(k.S) for k in kids(elem) if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+            body = next((k for k in kids(elem) if isinstance(k, pikepdf.Dictionary)
+                         and k.get("/S") == "/LBody"), None)
+            if tags.count("/Lbl") != 1 or body is None or \
+                    norm(structure.text(body))[:1] in ("•", "◦", "▪", "–"):
+                bare.append(norm(structure.text(elem))[:60])
+    assert not empty, f"{len(empty)} éléments vides : {sorted(set(empty))}"
+    assert not bare, f"{len(bare)} éléments de liste sans étiquette : {bare[:5]}"
+
+
+def test_every_foreign_passage_and_abbreviation_is_tagged(structure, single_html):
+    """Each `lang` span of the HTML is an element with that /Lang and its text (the same phrase
+    tagged on one page and not on another was the old text matching); each <abbr title> is an
+    element with its expansion (/E)."""
+    def text(elem) -> str:
+        return norm(structure.text(elem).replace("\x02", ""))
+
+    langs = sorted((s["lang"], norm(s.get_text())) for s in single_html.body.select("[lang]"))
+    tagged = sorted((str(e.Lang), text(e)) for e, _ in structure.elements if "/Lang" in e)
+    assert len(langs) > 15
+    assert tagged == langs
+    abbrs = sorted((a["title"], norm(a.get_text())) for a in single_html.body.select("abbr[title]"))
+    expanded = sorted((str(e.E), text(e)) for e, _ in structure.elements if "/E" in e)
+    assert len(abbrs) > 50
+    assert expanded == abbrs
+
+
+def test_one_link_annotation_per_line_of_a_link(structure):
+    """A keyboard stops once per line of a link: no two annotations of a page share their
+    rectangle and target, and a link has no more annotations than lines of text."""
+    doubled = []
+    for number, page in enumerate(structure.pdf.pages, start=1):
+        seen = set()
+        for annot in page.get("/Annots", []):
+            action = annot.get("/A")
+            target = str(annot.get("/Dest", "")) + (str(action.get("/URI", action.get("/D", "")))
+                                                    if action is not None else "")
+            key = (tuple(round(float(v), 1) for v in annot.Rect), target)
+            if key in seen:
+                doubled.append((number, target))
+            seen.add(key)
+    assert not doubled, f"{len(doubled)} annotations en double : {doubled[:5]}"
+    over = []
+    for elem in structure.of_type("/Link"):
+        annotations = sum(1 for k in kids(elem) if _is_objr(k))
+        if annotations > max(structure.lines(elem), 1):
+            over.append((norm(structure.text(elem))[:40], annotations, structure.lines(elem)))
+    assert not over, f"{len(over)} liens avec plus d'annotations que de lignes : {over[:5]}"
+
+
+def test_figures_have_their_box_on_their_page(structure, view):
+    """A figure's /BBox is where it is drawn, in the page's coordinates (WeasyPrint wrote its
+    CSS box, partly above the page)."""
+    figures = structure.of_type("/Figure")
+    assert figures
+    for elem in figures:
+        page = structure.page_of(elem)
+        width, height = view.sizes[page]
+        x0, y0, x1, y1 = (float(v) for v in elem.A.BBox)
+        assert 0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height, (page + 1, [x0, y0, x1, y1])
+        drawn = [view.mcid_drawing[p][m] for p, m in structure.mcids(elem)
+                 if m in view.mcid_drawing[p]]
+        assert drawn, page + 1
+        for left, bottom, right, top in drawn:
+            assert x0 - 2 <= left and bottom >= y0 - 2 and right <= x1 + 2 and top <= y1 + 2

@@ -201,18 +201,22 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
         previous = os.environ.get("SOURCE_DATE_EPOCH")
         os.environ["SOURCE_DATE_EPOCH"] = previous or epoch
         try:
-            HTML(string=html.decode("utf-8"), base_url=str(html_path)).write_pdf(
-                tmp, pdf_variant="pdf/ua-1", pdf_identifier=hashlib.md5(html).hexdigest().encode(),
-                optimize_images=True, presentational_hints=False)
+            # (pdftags.recording notes which HTML element each tag comes from)
+            with pdftags.recording() as tagged:
+                HTML(string=html.decode("utf-8"), base_url=str(html_path)).write_pdf(
+                    tmp, pdf_variant="pdf/ua-1", pdf_identifier=hashlib.md5(html).hexdigest().encode(),
+                    optimize_images=True, presentational_hints=False)
         finally:
             if previous is None:
                 os.environ.pop("SOURCE_DATE_EPOCH", None)
         # The tags WeasyPrint cannot write (pdftags.py, README « Le PDF »).
-        done = pdftags.finish(tmp, pdftags.Hints.from_html(html.decode("utf-8")))
-        logger.info(f"Balisage complété : {done.artifacts} artefacts, {done.spaces} espaces de fin "
-                    f"de ligne, {done.languages} passages en langue étrangère, {done.links_moved} "
-                    f"liens replacés, {done.list_bodies} corps d'éléments de liste, "
-                    f"{done.definitions} définitions")
+        done = pdftags.finish(tmp, pdftags.Hints.from_html(html.decode("utf-8")), tagged)
+        logger.info(f"Balisage complété : {done.merged} fragments d'éléments coupés par les pages "
+                    f"réunis, {done.repeated_headers} en-têtes de tableau répétés, {done.artifacts} "
+                    f"artefacts, {done.spaces} espaces de fin de ligne, {done.languages} passages en "
+                    f"langue étrangère, {done.links_moved} liens "
+                    f"replacés, {done.list_bodies} corps d'éléments de liste, {done.definitions} "
+                    f"définitions")
         tmp.replace(target)
         for old in Path(self.outdir).glob("*.pdf"):
             if old.name != target.name:
