@@ -724,3 +724,48 @@ def test_figures_have_their_box_on_their_page(structure, view):
         assert drawn, page + 1
         for left, bottom, right, top in drawn:
             assert x0 - 2 <= left and bottom >= y0 - 2 and right <= x1 + 2 and top <= y1 + 2
+
+
+def test_diagram_arrows_point_along_the_cycle_in_both_outputs():
+    """WeasyPrint orients SVG markers (`orient="auto"`) on curves otherwise than browsers: two
+    arrows of the life-cycle diagram pointed backwards in the PDF. No image uses markers; the
+    diagram's arrowheads are drawn triangles, each pointing into the next stage of the cycle."""
+    import xml.etree.ElementTree as ET
+
+    svg_ns = "{http://www.w3.org/2000/svg}"
+    for path in (DOCS / "_images").glob("*.svg"):
+        text = path.read_text(encoding="utf-8")
+        assert "<marker" not in text and "marker-end" not in text, path.name
+    tree = ET.parse(DOCS / "_images" / "schema-acv.svg")
+    boxes = {}
+    rects = [r for r in tree.iter(f"{svg_ns}rect")]
+    labels = [t for t in tree.iter(f"{svg_ns}text") if t.get("font-size") is None]
+    for rect in rects:
+        x, y, w, h = (float(rect.get(k)) for k in ("x", "y", "width", "height"))
+        inside = [t.text for t in labels if x <= float(t.get("x")) <= x + w and y <= float(t.get("y")) <= y + h]
+        boxes[" ".join(inside)] = (x, y, x + w, y + h)
+    cycle = ["EXTRACTION DES MATIÈRES PREMIÈRES", "FABRICATION", "DISTRIBUTION", "UTILISATION",
+             "FIN DE VIE", "VALORISATION"]
+    assert sorted(boxes) == sorted(cycle)
+
+    def distance(point, box):
+        dx = max(box[0] - point[0], 0, point[0] - box[2])
+        dy = max(box[1] - point[1], 0, point[1] - box[3])
+        return (dx * dx + dy * dy) ** 0.5
+
+    targets = []
+    for shape in tree.iter(f"{svg_ns}path"):
+        points = [tuple(map(float, p.split())) for p in re.findall(r"[-\d.]+ [-\d.]+", shape.get("d"))]
+        if not shape.get("d").rstrip().endswith("Z") or len(points) != 3:
+            continue
+        # the tip is the vertex farthest from the middle of the two others
+        tip = max(points, key=lambda p: sum(((p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2) for q in points))
+        rest = [p for p in points if p != tip]
+        base = ((rest[0][0] + rest[1][0]) / 2, (rest[0][1] + rest[1][1]) / 2)
+        ahead = (2 * tip[0] - base[0], 2 * tip[1] - base[1])  # one head length further
+        target = min(boxes, key=lambda name: distance(tip, boxes[name]))
+        assert distance(ahead, boxes[target]) < distance(tip, boxes[target]) or \
+            distance(ahead, boxes[target]) == 0, (target, tip)
+        behind = min(boxes, key=lambda name: distance(base, boxes[name]) if name != target else 1e9)
+        targets.append((behind, target))
+    assert sorted(targets) == sorted(zip(cycle, cycle[1:] + cycle[:1]))
