@@ -41,12 +41,28 @@ def page_margins(css: str) -> tuple[float, float, float, float]:
 
 
 @dataclass
+class Shown:
+    """One object drawn on a page: text (with its font) or a shape or image (text ""; `fill`
+    the fill colour of a path)."""
+    left: float
+    bottom: float
+    right: float
+    top: float
+    text: str
+    mcid: int
+    font: str = ""
+    kind: str = "text"               # text, path, image, form
+    fill: tuple[int, int, int] | None = None
+
+
+@dataclass
 class Page:
     number: int                      # 1-based
     body: list[str]                  # lines of the body area, top to bottom
     header: list[str]                # lines of the running header
     footer: list[str]                # lines of the running footer
     margin_objects: list[tuple[int, bool]] = field(default_factory=list)  # (mcid, is artifact)
+    objects: list[Shown] = field(default_factory=list)  # everything drawn, in drawing order
 
     @property
     def text(self) -> str:
@@ -58,6 +74,25 @@ def _text_of(obj, textpage) -> str:
     buf = ctypes.create_string_buffer(size)
     raw.FPDFTextObj_GetText(obj, textpage, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), size)
     return buf.raw[:max(size - 2, 0)].decode("utf-16-le", errors="replace")
+
+
+_KINDS = {raw.FPDF_PAGEOBJ_PATH: "path", raw.FPDF_PAGEOBJ_IMAGE: "image",
+          raw.FPDF_PAGEOBJ_FORM: "form"}
+
+
+def _font_of(obj) -> str:
+    font = raw.FPDFTextObj_GetFont(obj)
+    size = raw.FPDFFont_GetBaseFontName(font, None, 0)
+    buf = ctypes.create_string_buffer(size)
+    raw.FPDFFont_GetBaseFontName(font, buf, size)
+    return buf.raw[:max(size - 1, 0)].decode("latin-1")
+
+
+def _fill(obj) -> tuple[int, int, int] | None:
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    if not raw.FPDFPageObj_GetFillColor(obj, *(ctypes.byref(c) for c in (r, g, b, a))):
+        return None
+    return (r.value, g.value, b.value)
 
 
 def _marks(obj) -> list[str]:
@@ -127,6 +162,7 @@ class PdfView:
                 boxes: dict[int, list] = defaultdict(list)
                 drawing: dict[int, tuple] = {}
                 margin_objects = []
+                objects: list[Shown] = []
                 areas = {"header": [], "body": [], "footer": []}
                 for j in range(raw.FPDFPage_CountObjects(page)):
                     obj = raw.FPDFPage_GetObject(page, j)
@@ -134,14 +170,19 @@ class PdfView:
                     lo, bo, ro, to = (ctypes.c_float() for _ in range(4))
                     raw.FPDFPageObj_GetBounds(obj, ctypes.byref(lo), ctypes.byref(bo),
                                               ctypes.byref(ro), ctypes.byref(to))
-                    if raw.FPDFPageObj_GetType(obj) != raw.FPDF_PAGEOBJ_TEXT:
+                    kind = raw.FPDFPageObj_GetType(obj)
+                    if kind != raw.FPDF_PAGEOBJ_TEXT:
                         old = drawing.get(mcid, (lo.value, bo.value, ro.value, to.value))
                         drawing[mcid] = (min(old[0], lo.value), min(old[1], bo.value),
                                          max(old[2], ro.value), max(old[3], to.value))
+                        objects.append(Shown(lo.value, bo.value, ro.value, to.value, "", mcid,
+                                             kind=_KINDS.get(kind, "other"), fill=_fill(obj)))
                         continue
                     text = _text_of(obj, textpage)
                     texts[mcid] += text
                     boxes[mcid].append((lo.value, bo.value, ro.value, to.value))
+                    objects.append(Shown(lo.value, bo.value, ro.value, to.value, text, mcid,
+                                         font=_font_of(obj)))
                     box = (to.value, bo.value, lo.value, ro.value, text)
                     if bo.value > height - top:
                         areas["header"].append(box)
@@ -152,7 +193,7 @@ class PdfView:
                         continue
                     margin_objects.append((mcid, "Artifact" in _marks(obj)))
                 body, header, footer = (_lines(areas[k]) for k in ("body", "header", "footer"))
-                self.pages.append(Page(index + 1, body, header, footer, margin_objects))
+                self.pages.append(Page(index + 1, body, header, footer, margin_objects, objects))
                 self.mcid_text.append(dict(texts))
                 self.mcid_boxes.append(dict(boxes))
                 self.mcid_drawing.append(drawing)

@@ -12,8 +12,8 @@ from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
 from conftest import DOCS, ROOT, sphinx_build
-from pdf_reading import (HYPHENATION, SOFT_HYPHEN, PdfView, Structure, kids, norm, page_title,
-                         site_order)
+from pdf_reading import (HYPHENATION, SOFT_HYPHEN, PdfView, Structure, kids, norm, page_margins,
+                         page_title, site_order)
 from guide.pdf import size_fr
 from guide.release import load_release
 
@@ -515,12 +515,18 @@ def test_cover_and_contents_titles_are_headings_and_leaders_are_artifacts(struct
     assert not tagged_dots, tagged_dots[:5]
 
 
-def test_running_header_is_one_line_with_the_guide_title(view, reader):
+def test_running_header_is_one_line_with_the_guide_title(view, reader, guide_html):
     """As in a book: the guide's title over the left pages, the chapter's over the right ones,
-    on one line."""
+    on one line; none on the page where a chapter opens (its title is right below)."""
     chapters_ = {title for title, _, _ in outline(reader)}
     first = min(page for _, _, page in outline(reader)) + 1
+    openings = {page + 1 for _, page in chapters(reader, [page_title(guide_html, rel)
+                                                          for rel in site_order(guide_html)])}
+    assert len(openings) > 20
     for page in view.pages[first - 1:]:
+        if page.number in openings:
+            assert not page.header, (page.number, page.header)
+            continue
         assert len(page.header) == 1, (page.number, page.header)
         header = norm(page.header[0])
         if page.number % 2 == 0:
@@ -769,3 +775,203 @@ def test_diagram_arrows_point_along_the_cycle_in_both_outputs():
         behind = min(boxes, key=lambda name: distance(base, boxes[name]) if name != target else 1e9)
         targets.append((behind, target))
     assert sorted(targets) == sorted(zip(cycle, cycle[1:] + cycle[:1]))
+
+
+def test_printed_addresses_read_whole_in_extracted_text(guide_pdf, reader, single_html):
+    """A printed web or e-mail address breaks only where it has no hyphen of its own (after
+    « / », before « . » or « @ »…): copied or extracted, it reads whole. Broken after its own
+    hyphen, pdftotext took the hyphen for a hyphenation and gave « villeemploi »."""
+    import subprocess
+
+    addresses = set()
+    for a in single_html.body.select("a.url"):
+        addresses.add(norm(a.get_text()))
+    for a in single_html.body.select("a.show-url"):
+        addresses.add(a["href"])
+    assert len(addresses) > 50
+    poppler = subprocess.run(["pdftotext", "-enc", "UTF-8", str(guide_pdf), "-"], capture_output=True,
+                             text=True, check=True).stdout
+    extracted = {"pdftotext": poppler, "pypdf": "\n".join(p.extract_text() for p in reader.pages)}
+    for tool, text in extracted.items():
+        joined = re.sub(r"\s*\n\s*", "", text.replace("\f", "\n")).replace(SOFT_HYPHEN, "")
+        broken = sorted(a for a in addresses if a not in joined)
+        assert not broken, f"{tool} : {len(broken)} adresses qui ne se lisent pas entières : {broken[:5]}"
+
+
+def test_the_book_does_not_call_itself_web_pages(view):
+    """Sentences written for the site that say « page » for a part of the guide (« Cette page
+    présente… », « Les cinq pages de cette partie ») read wrong in a book: the sources say it
+    in words that suit both."""
+    text = norm(" ".join(line for page in view.pages for line in page.body)).lower()
+    found = re.findall(r"[^.]{0,40}\b(?:cette page|ces pages|pages de cette partie|pages présentent|"
+                       r"page suivante|page précédente|sur cette page)\b[^.]{0,20}", text)
+    assert not found, found
+
+
+def _tables(structure) -> list[list]:
+    """The PDF's tables, each as the list of its body rows (/TR outside the header), in order.
+    A /Table without caption is the continuation of the one before (every table of the guide
+    has a caption): so the old file, one /Table per page, reads as the new one."""
+    tables: list[list] = []
+    for elem, parents in structure.elements:
+        if elem.S == "/Table":
+            caption = any(isinstance(k, pikepdf.Dictionary) and k.get("/S") == "/Caption"
+                          for k in kids(elem))
+            if caption or not tables:
+                tables.append([])
+        elif elem.S == "/TR" and parents and parents[-1].S != "/THead" and tables:
+            tables[-1].append(elem)
+    return tables
+
+
+def test_tables_break_with_two_rows_at_least_and_short_tables_whole(structure):
+    """A page never ends with a table's caption and header over one row alone (or none), the
+    last page of a table never holds its last row alone, and a short table (five rows or
+    fewer) is never cut."""
+    bad = []
+    for rows in _tables(structure):
+        pages = [min(p for p, _ in structure.mcids(row)) for row in rows if structure.mcids(row)]
+        if not pages:
+            continue
+        first = norm(structure.text(rows[0]))[:40]
+        if len(rows) <= 5 and len(set(pages)) > 1:
+            bad.append((first, "tableau court coupé", sorted(set(p + 1 for p in pages))))
+        elif len(set(pages)) > 1 and (pages.count(pages[0]) < 2 or pages.count(pages[-1]) < 2):
+            bad.append((first, "ligne seule", [pages.count(p) for p in sorted(set(pages))]))
+    assert not bad, bad
+
+
+def test_no_hyphenation_in_tables(structure, single_html):
+    """Narrow first columns made « Concep-tion », « Chaîne de produc-tion »: no word of a table
+    cell is hyphenated (a hyphen ending a line there is the word's own)."""
+    source = norm(single_html.get_text(""))
+    cut = []
+    for elem in structure.of_type("/TD", "/TH"):
+        text = structure.text(elem)
+        if HYPHENATION in text or SOFT_HYPHEN in text:
+            cut.append(norm(text)[:50])
+        for word in re.findall(r"\S*\x02\S*", text):
+            if word.replace("\x02", "-") not in source:
+                cut.append(word.replace("\x02", "-"))
+    assert not cut, f"{len(cut)} césures dans les tableaux : {cut[:10]}"
+
+
+def test_no_word_glued_to_a_parenthesis_at_a_line_end(structure, single_html):
+    """« économique⏎(entreprises » read « économique(entreprises »: the space at the end of the
+    line before a parenthesis is in the text too."""
+    source = norm(single_html.get_text(""))
+    glued = []
+    for elem in structure.of_type("/P", "/LBody", "/TD", "/Caption"):
+        text = norm(structure.text(elem).replace("\x02", "-"))
+        for match in re.finditer(r"(\w+)\((\w+)", text):
+            if match.group() not in source:
+                glued.append(match.group())
+    assert not glued, glued
+
+
+def test_metadata_say_the_language_and_the_parent_tree_its_next_key(structure, reader):
+    pdf = structure.pdf
+    meta = pdf.open_metadata()
+    assert [str(x) for x in meta.get("dc:language", [])] == ["fr"]
+    nums = structure.root.ParentTree.Nums
+    assert int(structure.root.ParentTreeNextKey) == max(int(nums[i]) for i in range(0, len(nums), 2)) + 1
+    # the authors, as printed on the colophon and in the metadata: typographic apostrophes
+    assert "'" not in reader.metadata.author and "’" in reader.metadata.author
+    assert "'" not in " ".join(str(x) for x in meta.get("dc:creator", []))
+
+
+def test_nothing_hangs_into_the_left_margin(view):
+    """No text starts left of the text block (the bullets of the home page's list hung 6 pt
+    into the margin)."""
+    _top, _right, _bottom, left = page_margins(PDF_CSS)
+    out = [(page.number, o.text[:20]) for page in view.pages[1:] for o in page.objects
+           if o.kind == "text" and o.text.strip() and o.left < left - 1.5]
+    assert not out, out
+
+
+def test_no_line_starts_with_a_dash_and_no_doubled_voir(view):
+    """« écrans ⏎ - tablettes »: a dash never starts a line (an en dash with a no-break space
+    before it); a cross-reference the text introduces with « voir » gets its page only:
+    « (voir Que prévoit la loi ?, p. 18) », not « (voir Que prévoit la loi ? (voir p. 18)) »."""
+    starts = [(page.number, line) for page in view.pages for line in page.body
+              if re.match(r"[-–]\s", norm(line))]
+    assert not starts, starts
+    text = norm(" ".join(line for page in view.pages for line in page.body))
+    assert not re.findall(r"\(voir[^()]*\(voir[^()]*\)\)", text)
+    assert re.search(r"\(voir Que prévoit la loi \?, p\. \d+\)", text)
+
+
+def test_pictograms_never_overlap_a_box(view):
+    """A chapter's pictogram floats beside the « Comment lire chaque fiche ? » box, never over
+    its background (drawn shapes: the boxes' grey background, the pictograms' strokes)."""
+    overlaps = []
+    for page in view.pages:
+        boxes = [o for o in page.objects if o.kind == "path" and o.fill == (246, 246, 246)]
+        for box in boxes:
+            for shape in page.objects:
+                if shape.kind != "path" or shape.fill in ((246, 246, 246), (0, 0, 145)):
+                    continue
+                inside = box.left - 1 <= shape.left and shape.right <= box.right + 1 and \
+                    box.bottom - 1 <= shape.bottom and shape.top <= box.top + 1
+                crosses = min(box.right, shape.right) > max(box.left, shape.left) and \
+                    min(box.top, shape.top) > max(box.bottom, shape.bottom)
+                if crosses and not inside:
+                    overlaps.append(page.number)
+                    break
+    assert not overlaps, sorted(set(overlaps))
+
+
+def _toc_lines(view) -> list[list]:
+    """The contents' lines, each as its drawn text objects left to right."""
+    pages = [p for p in view.pages[1:6] if any(TOC_LINE.match(norm(line)) for line in p.body)]
+    out = []
+    for page in pages:
+        top, _r, bottom, _l = page_margins(PDF_CSS)
+        height = view.sizes[page.number - 1][1]
+        texts = [o for o in page.objects if o.kind == "text" and o.text.strip()
+                 and bottom < o.bottom and o.top < height - top]
+        lines: list[list] = []
+        for obj in sorted(texts, key=lambda o: (-o.top, o.left)):
+            for line in lines:
+                ref = line[0]
+                if min(obj.top, ref.top) - max(obj.bottom, ref.bottom) > \
+                        0.5 * min(obj.top - obj.bottom, ref.top - ref.bottom):
+                    line.append(obj)
+                    break
+            else:
+                lines.append([obj])
+        out += [sorted(line, key=lambda o: o.left) for line in lines]
+    return out
+
+
+def test_contents_one_look_per_level_and_aligned_leaders(view, structure):
+    """In the contents, entries of one heading level share their indent and weight (a page of
+    a part and a section of a top-level page are both h2); the dot leaders end at one place."""
+    levels: dict[str, set] = {}
+    for elem in structure.of_type(*HEADINGS):
+        levels.setdefault(norm(structure.text(elem)), set()).add(int(str(elem.S)[2]))
+    looks: dict[int, set] = {}
+    ends, pending = [], None
+    for line in _toc_lines(view):
+        dots = [o for o in line if re.fullmatch(r"[.\s]+", o.text)]
+        words = [o for o in line if o not in dots]
+        if not words or norm(words[0].text) == "Sommaire":
+            continue
+        if pending is None:
+            pending = words[0]
+            title = ""
+        number = words[-1] if re.fullmatch(r"\d+", norm(words[-1].text)) else None
+        title = norm(title + " " + "".join(o.text for o in words if o is not number))
+        if number is None:
+            continue  # a title on two lines
+        if dots:
+            ends.append(max(o.right for o in dots))
+        level = levels.get(title, set())
+        if len(level) == 1:
+            looks.setdefault(level.pop(), []).append((pending.left, "Bold" in pending.font))
+        pending = None
+    assert len(ends) > 60 and len(looks) == 3, looks
+    for level, look in looks.items():  # (a glyph's side bearing moves its left edge by < 2 pt)
+        lefts, weights = [x for x, _ in look], {bold for _, bold in look}
+        assert max(lefts) - min(lefts) < 2 and len(weights) == 1, (level, sorted(set(look)))
+    assert max(ends) - min(ends) < 1, (min(ends), max(ends))

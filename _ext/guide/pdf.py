@@ -165,9 +165,14 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
                             ref["anchorname"].lstrip("#") not in self.book_web_only:
                         sections.append({"title": ref.astext(), "href": ref["anchorname"]})
             anchor = self.book_anchors.get(docname)
+            # the level of the entry's heading: a part or a top-level page 1, a page of a part
+            # 2; a page's sections one more (same level, same indent and weight)
+            level = 2 if parents.get(docname) else 1
+            for section in sections:
+                section["level"] = level + 1
             entries.append({"title": self.env.titles[docname].astext(),
                             "href": f"#{anchor}" if anchor else f"#document-{docname}",
-                            "sections": sections, "level": 2 if parents.get(docname) else 1})
+                            "sections": sections, "level": level})
         return entries
 
     def finish(self) -> None:
@@ -368,6 +373,9 @@ def _page_context(app: Sphinx, pagename, templatename, context, doctree):
             "release": rel, "published_fr": date_fr(rel.published), "updated_fr": date_fr(rel.updated),
             "keywords": app.config.guide_pdf_keywords, "online": app.config.html_baseurl,
             "fonts": pdfbook.marianne_faces(app.confdir)[0],
+            # addresses break only between their parts (pdfbook.address_parts)
+            "licence_url_html": pdfbook.address_html(rel.licence_url),
+            "online_html": pdfbook.address_html(app.config.html_baseurl),
         }
         return "pdf.html"
     info = pdf_info(app)

@@ -268,6 +268,8 @@ class Tree:
         for kid in kids(elem):
             if isinstance(kid, int):
                 out.append((page, int(kid)))
+            elif isinstance(kid, Dictionary) and kid.get("/Type") == "/MCR":
+                out.append((self.page_index.get(kid.Pg.objgen, page), int(kid.MCID)))
             elif is_elem(kid):
                 out.extend(self.mcids(kid, page))
         return out
@@ -524,6 +526,7 @@ def rebuild(tree: Tree, nodes: list[Node], streams: Streams, report: Report) -> 
         if elem.S == "/TD" and isinstance(attrs, Dictionary) and "/Headers" in attrs:
             attrs.Headers = Array([String(same_header.get(str(h), str(h))) for h in attrs.Headers])
     blank: dict[int, dict[int, str | None]] = defaultdict(dict)
+    _leaders(tree, nodes, blank)
     _drop_empty(tree, tree.root, blank)
     for page, mcids in blank.items():
         report.artifacts += make_artifacts(streams, page, mcids)
@@ -539,6 +542,37 @@ def _descendants(elem):
         if is_elem(kid):
             yield kid
             yield from _descendants(kid)
+
+
+def _leaders(tree: Tree, nodes: list[Node], blank: dict[int, dict[int, str | None]]) -> None:
+    """The contents' dot leaders (`.toc-text::after`, pdf.css) are drawn, not read: artifacts.
+    The title before each ends with a space: « Logiciels 87 », not « Logiciels87 »."""
+    for elem in list(tree.order):
+        key = _key(elem)
+        info = nodes[key] if key is not None and key < len(nodes) else None
+        if info is None or info.tag != "span::after" or "toc-text" not in info.classes:
+            continue
+        marks = tree.mcids(elem)
+        for page, mcid in marks:
+            blank[page][mcid] = None
+            if isinstance(tree.rows.get(page), Array):
+                tree.rows[page][mcid] = None
+        if marks and marks[0][1] > 0:
+            tree.spaces_after[marks[0][0]].add(marks[0][1] - 1)
+        parent = tree.parent.get(elem.objgen)
+        if parent is not None:  # (the leader's annotations stay with the entry's link)
+            objrs = [k for k in _descendants_and_objrs(elem) if not is_elem(k)]
+            tree.set_kids(parent, [k for k in kids(parent)
+                                   if not (is_elem(k) and k.objgen == elem.objgen)] + objrs)
+            tree.adopt(parent, objrs, None)
+
+
+def _descendants_and_objrs(elem):
+    for kid in kids(elem):
+        if is_elem(kid):
+            yield from _descendants_and_objrs(kid)
+        elif isinstance(kid, Dictionary) and kid.get("/Type") == "/OBJR":
+            yield kid
 
 
 def _drop_empty(tree: Tree, elem, blank: dict[int, dict[int, str | None]], page=None) -> bool:
@@ -653,14 +687,6 @@ def artifacts(tree: Tree, streams: Streams, report: Report) -> None:
                 if parent is not None:
                     tree.set_kids(parent, [k for k in kids(parent)
                                            if not (is_elem(k) and k.objgen == elem.objgen)])
-            elif elem.S == "/Link" and re.fullmatch(r"[\s.\u00a0]+",
-                                                    tree.marks[index].get(mcid, Mark()).text or "x"):
-                todo[mcid] = None                    # a dot leader (table of contents)
-                if mcid - 1 >= 0 and mcid - 1 not in todo:
-                    # the text drawn just before the leader (the entry's title) ends with a
-                    # space: « Logiciels 85 », not « Logiciels85 »
-                    tree.spaces_after[index].add(mcid - 1)
-                tree.set_kids(elem, [k for k in kids(elem) if k != mcid])
         if todo:
             report.artifacts += make_artifacts(streams, index, todo)
             for mcid in todo:
@@ -669,20 +695,25 @@ def artifacts(tree: Tree, streams: Streams, report: Report) -> None:
 
 
 def _lines(marks: list[tuple[int, int, Mark]]) -> list[list[tuple[int, int, Mark]]]:
-    """Group marks into lines: top to bottom, a mark joining the line it overlaps by half."""
+    """Group marks into lines: top to bottom, a mark joining the line whose band (its marks'
+    heights) it overlaps by half or lies within (« , » between two links: a glyph box only
+    2 pt high)."""
     lines: list[list] = []
+    bands: list[list[float]] = []
     for item in marks:
         mark = item[2]
-        for line in lines:
-            ref = line[-1][2]
+        for line, band in zip(lines, bands):
             if item[0] != line[-1][0]:
                 continue
-            overlap = min(mark.top, ref.top) - max(mark.bottom, ref.bottom)
-            if overlap > 0.5 * min(mark.top - mark.bottom, ref.top - ref.bottom):
+            overlap = min(mark.top, band[1]) - max(mark.bottom, band[0])
+            if overlap > 0.5 * min(mark.top - mark.bottom, band[1] - band[0]) or \
+                    (mark.bottom >= band[0] - 0.5 and mark.top <= band[1] + 0.5):
                 line.append(item)
+                band[0], band[1] = min(band[0], mark.bottom), max(band[1], mark.top)
                 break
         else:
             lines.append([item])
+            bands.append([mark.bottom, mark.top])
     return lines
 
 
@@ -971,6 +1002,37 @@ def table_headers(tree: Tree) -> None:
         attrs.Scope = scope
 
 
+def tidy(tree: Tree, streams: Streams, report: Report) -> None:
+    """Last: what the steps before emptied goes (a <wbr>'s tag once its annotation moved to its
+    link), and the /Span WeasyPrint wraps around every run of text, with no attribute of its
+    own, gives its content to the element that holds it (marked-content references on another
+    page: /MCR): the same tree for a reader, a third fewer objects in the file."""
+    blank: dict[int, dict[int, str | None]] = defaultdict(dict)
+    _drop_empty(tree, tree.root, blank)
+    for page, mcids in blank.items():
+        report.artifacts += make_artifacts(streams, page, mcids)
+    tree.__init__(tree.pdf, tree.marks)
+    plain = {"/Type", "/S", "/K", "/Pg", "/P"}
+    for elem in tree.order:
+        items, changed = [], False
+        home = tree.page(elem)
+        for kid in kids(elem):
+            if is_elem(kid) and kid.S == "/Span" and set(kid.keys()) <= plain and kids(kid) \
+                    and all(isinstance(k, int) for k in kids(kid)):
+                page = tree.page(kid)
+                for mcid in kids(kid):
+                    items.append(int(mcid) if page == home else
+                                 Dictionary(Type=Name.MCR, Pg=tree.pdf.pages[page].obj, MCID=int(mcid)))
+                    if isinstance(tree.rows.get(page), Array):
+                        tree.rows[page][int(mcid)] = elem
+                changed = True
+            else:
+                items.append(kid)
+        if changed:
+            tree.set_kids(elem, items)
+    tree.__init__(tree.pdf, tree.marks)
+
+
 def figure_boxes(tree: Tree) -> None:
     """A figure's /BBox is where it is drawn on its page, in PDF points from the page's lower
     left corner (WeasyPrint writes its CSS box: CSS pixels from the top of the page)."""
@@ -1017,6 +1079,7 @@ def finish(path: Path, hints: Hints, nodes: list[Node]) -> Report:
         lists(tree, hints, report)
         table_headers(tree)
         figure_boxes(tree)
+        tidy(tree, streams, report)
         document_keys(pdf)
         streams.write()
         pdf.save(path, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
