@@ -796,6 +796,11 @@ def test_printed_addresses_read_whole_in_extracted_text(guide_pdf, reader, singl
         joined = re.sub(r"\s*\n\s*", "", text.replace("\f", "\n")).replace(SOFT_HYPHEN, "")
         broken = sorted(a for a in addresses if a not in joined)
         assert not broken, f"{tool} : {len(broken)} adresses qui ne se lisent pas entières : {broken[:5]}"
+    # an e-mail link opens the address it prints (not « …%40… », docutils' cloaking)
+    with pikepdf.open(guide_pdf) as pdf:
+        mailto = {str(annot.A.URI) for page in pdf.pages for annot in page.get("/Annots", [])
+                  if "/A" in annot and str(annot.A.get("/URI", "")).startswith("mailto:")}
+    assert mailto and all("%" not in uri and "@" in uri for uri in mailto), mailto
 
 
 def test_the_book_does_not_call_itself_web_pages(view):

@@ -304,13 +304,22 @@ def make_book(tree: nodes.document) -> None:
 
 class BookTranslator(HTML5Translator):
     """HTML for print: no empty `<span id="document-…">` before each page (its anchor is the
-    page's heading) and no permalink signs."""
+    page's heading), no permalink signs, e-mail addresses as they are."""
 
     def visit_start_of_file(self, node) -> None:
         self.docnames.append(node["docname"])
 
     def add_permalink_ref(self, node, title: str) -> None:
         return
+
+    def cloak_mailto(self, uri: str) -> str:
+        """No cloaking of e-mail addresses (docutils' default): a printed book has no address
+        harvester to fool, and its link must read « mailto:…@… », not « …%40… » (and the
+        address, no <span> around each « . » and « @ »)."""
+        return uri
+
+    def cloak_email(self, addr: str) -> str:
+        return addr
 
     def get_secnumber(self, node):
         return None  # the guide numbers no section (and its sections' ids are on their titles)
