@@ -20,11 +20,13 @@ help:
 	@echo "make all|html|pdf|check|linkcheck|live|dist|test|mutation|clean"
 
 # WeasyPrint renders with the system's Pango and the PDF is set in DejaVu Sans: both come with
-# Debian's base image; installed through apt only where they are missing.
+# Debian's base image; installed through apt only where they are missing. Poppler's pdftotext
+# reads the PDF in the tests as readers' tools do (and pdftoppm renders its pages).
 system:
-	@{ ldconfig -p | grep -q 'libpangoft2-1.0.so.0' && fc-list | grep -q 'DejaVuSans.ttf'; } || \
+	@{ ldconfig -p | grep -q 'libpangoft2-1.0.so.0' && fc-list | grep -q 'DejaVuSans.ttf' && \
+	   command -v pdftotext >/dev/null; } || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	   libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig >/dev/null)
+	   libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig poppler-utils >/dev/null)
 
 # A project-local virtual environment, (re)built when pyproject.toml changes.
 $(STAMP): pyproject.toml | system

@@ -41,12 +41,28 @@ def page_margins(css: str) -> tuple[float, float, float, float]:
 
 
 @dataclass
+class Shown:
+    """One object drawn on a page: text (with its font) or a shape or image (text ""; `fill`
+    the fill colour of a path)."""
+    left: float
+    bottom: float
+    right: float
+    top: float
+    text: str
+    mcid: int
+    font: str = ""
+    kind: str = "text"               # text, path, image, form
+    fill: tuple[int, int, int] | None = None
+
+
+@dataclass
 class Page:
     number: int                      # 1-based
     body: list[str]                  # lines of the body area, top to bottom
     header: list[str]                # lines of the running header
     footer: list[str]                # lines of the running footer
     margin_objects: list[tuple[int, bool]] = field(default_factory=list)  # (mcid, is artifact)
+    objects: list[Shown] = field(default_factory=list)  # everything drawn, in drawing order
 
     @property
     def text(self) -> str:
@@ -58,6 +74,25 @@ def _text_of(obj, textpage) -> str:
     buf = ctypes.create_string_buffer(size)
     raw.FPDFTextObj_GetText(obj, textpage, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), size)
     return buf.raw[:max(size - 2, 0)].decode("utf-16-le", errors="replace")
+
+
+_KINDS = {raw.FPDF_PAGEOBJ_PATH: "path", raw.FPDF_PAGEOBJ_IMAGE: "image",
+          raw.FPDF_PAGEOBJ_FORM: "form"}
+
+
+def _font_of(obj) -> str:
+    font = raw.FPDFTextObj_GetFont(obj)
+    size = raw.FPDFFont_GetBaseFontName(font, None, 0)
+    buf = ctypes.create_string_buffer(size)
+    raw.FPDFFont_GetBaseFontName(font, buf, size)
+    return buf.raw[:max(size - 1, 0)].decode("latin-1")
+
+
+def _fill(obj) -> tuple[int, int, int] | None:
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    if not raw.FPDFPageObj_GetFillColor(obj, *(ctypes.byref(c) for c in (r, g, b, a))):
+        return None
+    return (r.value, g.value, b.value)
 
 
 def _marks(obj) -> list[str]:
@@ -113,24 +148,41 @@ class PdfView:
         doc = pdfium.PdfDocument(str(path))
         self.pages: list[Page] = []
         self.mcid_text: list[dict[int, str]] = []
+        # (left, bottom, right, top) of each text object, and the box of what else is drawn
+        # (images, paths, forms), by marked-content id
+        self.mcid_boxes: list[dict[int, list[tuple[float, float, float, float]]]] = []
+        self.mcid_drawing: list[dict[int, tuple[float, float, float, float]]] = []
+        self.sizes: list[tuple[float, float]] = []
         try:
             for index in range(len(doc)):
                 page = doc[index]
                 width, height = page.get_size()
                 textpage = page.get_textpage()
                 texts: dict[int, str] = defaultdict(str)
+                boxes: dict[int, list] = defaultdict(list)
+                drawing: dict[int, tuple] = {}
                 margin_objects = []
+                objects: list[Shown] = []
                 areas = {"header": [], "body": [], "footer": []}
                 for j in range(raw.FPDFPage_CountObjects(page)):
                     obj = raw.FPDFPage_GetObject(page, j)
-                    if raw.FPDFPageObj_GetType(obj) != raw.FPDF_PAGEOBJ_TEXT:
-                        continue
                     mcid = raw.FPDFPageObj_GetMarkedContentID(obj)
-                    text = _text_of(obj, textpage)
-                    texts[mcid] += text
                     lo, bo, ro, to = (ctypes.c_float() for _ in range(4))
                     raw.FPDFPageObj_GetBounds(obj, ctypes.byref(lo), ctypes.byref(bo),
                                               ctypes.byref(ro), ctypes.byref(to))
+                    kind = raw.FPDFPageObj_GetType(obj)
+                    if kind != raw.FPDF_PAGEOBJ_TEXT:
+                        old = drawing.get(mcid, (lo.value, bo.value, ro.value, to.value))
+                        drawing[mcid] = (min(old[0], lo.value), min(old[1], bo.value),
+                                         max(old[2], ro.value), max(old[3], to.value))
+                        objects.append(Shown(lo.value, bo.value, ro.value, to.value, "", mcid,
+                                             kind=_KINDS.get(kind, "other"), fill=_fill(obj)))
+                        continue
+                    text = _text_of(obj, textpage)
+                    texts[mcid] += text
+                    boxes[mcid].append((lo.value, bo.value, ro.value, to.value))
+                    objects.append(Shown(lo.value, bo.value, ro.value, to.value, text, mcid,
+                                         font=_font_of(obj)))
                     box = (to.value, bo.value, lo.value, ro.value, text)
                     if bo.value > height - top:
                         areas["header"].append(box)
@@ -141,8 +193,11 @@ class PdfView:
                         continue
                     margin_objects.append((mcid, "Artifact" in _marks(obj)))
                 body, header, footer = (_lines(areas[k]) for k in ("body", "header", "footer"))
-                self.pages.append(Page(index + 1, body, header, footer, margin_objects))
+                self.pages.append(Page(index + 1, body, header, footer, margin_objects, objects))
                 self.mcid_text.append(dict(texts))
+                self.mcid_boxes.append(dict(boxes))
+                self.mcid_drawing.append(drawing)
+                self.sizes.append((width, height))
         finally:
             doc.close()
 
@@ -212,6 +267,34 @@ class Structure:
                     block = str(kid.S) not in ("/Span", "/Link", "/NonStruct")
                     out.append(f" {self.text(kid, page)} " if block else self.text(kid, page))
         return "".join(out)
+
+    def mcids(self, elem, page=None) -> list[tuple[int, int]]:
+        """(page index, marked-content id) of everything `elem` holds, in order."""
+        page = self.page_of(elem, page)
+        out = []
+        for kid in kids(elem):
+            if isinstance(kid, int):
+                out.append((page, int(kid)))
+            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                out.append((self._pages.get(kid.Pg.objgen, page) if "/Pg" in kid else page,
+                            int(kid.MCID)))
+            elif isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                out.extend(self.mcids(kid, page))
+        return out
+
+    def lines(self, elem) -> int:
+        """How many lines of text `elem` spans (text objects whose heights overlap by half
+        share a line), over all its pages."""
+        bands: dict[int, list[tuple[float, float]]] = defaultdict(list)
+        for page, mcid in self.mcids(elem):
+            for _left, bottom, _right, top in self.view.mcid_boxes[page].get(mcid, []):
+                for i, (b, t) in enumerate(bands[page]):
+                    if min(t, top) - max(b, bottom) > 0.5 * min(t - b, top - bottom):
+                        bands[page][i] = (min(b, bottom), max(t, top))
+                        break
+                else:
+                    bands[page].append((bottom, top))
+        return sum(len(b) for b in bands.values())
 
     def of_type(self, *types: str) -> list:
         return [e for e, _ in self.elements if str(e.S) in types]

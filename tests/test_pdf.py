@@ -12,8 +12,8 @@ from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
 from conftest import DOCS, ROOT, sphinx_build
-from pdf_reading import (HYPHENATION, SOFT_HYPHEN, PdfView, Structure, kids, norm, page_title,
-                         site_order)
+from pdf_reading import (HYPHENATION, SOFT_HYPHEN, PdfView, Structure, kids, norm, page_margins,
+                         page_title, site_order)
 from guide.pdf import size_fr
 from guide.release import project_release
 
@@ -515,12 +515,18 @@ def test_cover_and_contents_titles_are_headings_and_leaders_are_artifacts(struct
     assert not tagged_dots, tagged_dots[:5]
 
 
-def test_running_header_is_one_line_with_the_guide_title(view, reader):
+def test_running_header_is_one_line_with_the_guide_title(view, reader, guide_html):
     """As in a book: the guide's title over the left pages, the chapter's over the right ones,
-    on one line."""
+    on one line; none on the page where a chapter opens (its title is right below)."""
     chapters_ = {title for title, _, _ in outline(reader)}
     first = min(page for _, _, page in outline(reader)) + 1
+    openings = {page + 1 for _, page in chapters(reader, [page_title(guide_html, rel)
+                                                          for rel in site_order(guide_html)])}
+    assert len(openings) > 20
     for page in view.pages[first - 1:]:
+        if page.number in openings:
+            assert not page.header, (page.number, page.header)
+            continue
         assert len(page.header) == 1, (page.number, page.header)
         header = norm(page.header[0])
         if page.number % 2 == 0:
@@ -579,3 +585,398 @@ def test_no_empty_heading(structure):
     empty = [str(e.S) for e in structure.of_type("/H", "/H1", "/H2", "/H3", "/H4", "/H5", "/H6")
              if not norm(structure.text(e))]
     assert not empty, empty
+
+
+# -- the second review (/work/review, issue 11 follow-up) ----------------------------------------
+# The tags follow the document, not the pages; one annotation per line of a link; every passage
+# in another language and every abbreviation says so; the figure's box is on its page.
+
+HEADINGS = ("/H1", "/H2", "/H3", "/H4", "/H5", "/H6")
+
+
+@pytest.fixture(scope="module")
+def single_html(guide_build) -> BeautifulSoup:
+    """The HTML WeasyPrint lays out: what the PDF's tags must say, element for element."""
+    return BeautifulSoup((guide_build / "pdf" / "index.html").read_text(encoding="utf-8"),
+                         "html.parser")
+
+
+def _is_objr(kid) -> bool:
+    return isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR"
+
+
+def test_one_tag_per_table_list_and_part_of_the_document(structure, single_html, view):
+    """A table, a list or a part that a page break cuts is still one element (WeasyPrint tags
+    each page apart: 43 /Table for 31 tables, the glossary as three lists, 88 /Part, one a
+    page); a table's header row repeated on the next page is no second header."""
+    counts = {}
+    for elem, _ in structure.elements:
+        counts[str(elem.S)] = counts.get(str(elem.S), 0) + 1
+    body = single_html.body
+    toc = body.select_one("nav.toc")
+    lists = [lst for lst in body.select("ul, ol, dl") if toc not in lst.parents]
+    parts = body.select("main > section")
+    found = {tag: counts.get(tag, 0) for tag in ("/Table", "/TR", "/TH", "/TD", "/Caption", "/L",
+                                                 "/TOC", "/TOCI", "/Part")}
+    expected = {"/Table": len(body.select("table")), "/TR": len(body.select("tr")),
+                "/TH": len(body.select("th")), "/TD": len(body.select("td")),
+                "/Caption": len(body.select("caption, figcaption")), "/L": len(lists),
+                "/TOC": len(toc.select("ol")), "/TOCI": len(toc.select("li")), "/Part": len(parts)}
+    assert found == expected
+    assert len(parts) < len(view.pages) / 10
+
+
+def test_each_section_holds_its_heading_and_its_content(structure, single_html):
+    """Every section of the guide is one /Sect (or /Part) that opens with its heading and holds
+    its subsections' headings, as the HTML's <section> does."""
+    def heading_list(texts):
+        return tuple(norm(t.replace("\x02", "-")) for t in texts)
+
+    expected = []
+    for section in single_html.body.select("section, nav"):
+        first = section.find(True)
+        if first is not None and first.name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            inner = section.select("h1, h2, h3, h4, h5, h6")
+            expected.append(heading_list(h.get_text() for h in inner))
+    found = []
+    for elem, _ in structure.elements:
+        if str(elem.S) not in ("/Sect", "/Part"):
+            continue
+        first = next((k for k in kids(elem) if isinstance(k, pikepdf.Dictionary) and "/S" in k), None)
+        if first is not None and str(first.S) in HEADINGS:
+            inner = [structure.text(h) for h, parents in structure.elements
+                     if str(h.S) in HEADINGS and (h.objgen == first.objgen or
+                                                  any(p.objgen == elem.objgen for p in parents))]
+            found.append(heading_list(inner))
+    assert len(expected) > 100
+    assert sorted(found) == sorted(expected)
+
+
+def test_no_empty_element_and_list_items_keep_their_label(structure):
+    """No element holds nothing (an empty /Sect at the top of a page, an empty /Span in a
+    heading or a glossary term) but a table's empty cells; every list item has its label (bullet, number, term) and its
+    body, the bullet never in the body (an item continued on the next page)."""
+    empty, bare = [], []
+    for elem, parents in structure.elements:
+        holds = structure.mcids(elem) or any(_is_objr(k) for k in kids(elem))
+        if not holds and str(elem.S) not in ("/TD", "/TH"):  # (a cell may be empty)
+            empty.append((str(elem.S), str(parents[-1].S) if parents else ""))
+        elif str(elem.S) == "/Span" and parents and str(parents[-1].S) in (*HEADINGS, "/Lbl") \
+                and not norm(structure.text(elem)):
+            empty.append(("/Span", str(parents[-1].S)))
+        if elem.S == "/LI":
+            tags = [str(k.S) for k in kids(elem) if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+            body = next((k for k in kids(elem) if isinstance(k, pikepdf.Dictionary)
+                         and k.get("/S") == "/LBody"), None)
+            if tags.count("/Lbl") != 1 or body is None or \
+                    norm(structure.text(body))[:1] in ("•", "◦", "▪", "–"):
+                bare.append(norm(structure.text(elem))[:60])
+    assert not empty, f"{len(empty)} éléments vides : {sorted(set(empty))}"
+    assert not bare, f"{len(bare)} éléments de liste sans étiquette : {bare[:5]}"
+
+
+def test_every_foreign_passage_and_abbreviation_is_tagged(structure, single_html):
+    """Each `lang` span of the HTML is an element with that /Lang and its text (the same phrase
+    tagged on one page and not on another was the old text matching); each <abbr title> is an
+    element with its expansion (/E)."""
+    def text(elem) -> str:
+        return norm(structure.text(elem).replace("\x02", ""))
+
+    langs = sorted((s["lang"], norm(s.get_text())) for s in single_html.body.select("[lang]"))
+    tagged = sorted((str(e.Lang), text(e)) for e, _ in structure.elements if "/Lang" in e)
+    assert len(langs) > 15
+    assert tagged == langs
+    abbrs = sorted((a["title"], norm(a.get_text())) for a in single_html.body.select("abbr[title]"))
+    expanded = sorted((str(e.E), text(e)) for e, _ in structure.elements if "/E" in e)
+    assert len(abbrs) > 50
+    assert expanded == abbrs
+
+
+def test_one_link_annotation_per_line_of_a_link(structure):
+    """A keyboard stops once per line of a link: no two annotations of a page share their
+    rectangle and target, and a link has no more annotations than lines of text."""
+    doubled = []
+    for number, page in enumerate(structure.pdf.pages, start=1):
+        seen = set()
+        for annot in page.get("/Annots", []):
+            action = annot.get("/A")
+            target = str(annot.get("/Dest", "")) + (str(action.get("/URI", action.get("/D", "")))
+                                                    if action is not None else "")
+            key = (tuple(round(float(v), 1) for v in annot.Rect), target)
+            if key in seen:
+                doubled.append((number, target))
+            seen.add(key)
+    assert not doubled, f"{len(doubled)} annotations en double : {doubled[:5]}"
+    over = []
+    for elem in structure.of_type("/Link"):
+        annotations = sum(1 for k in kids(elem) if _is_objr(k))
+        if annotations > max(structure.lines(elem), 1):
+            over.append((norm(structure.text(elem))[:40], annotations, structure.lines(elem)))
+    assert not over, f"{len(over)} liens avec plus d'annotations que de lignes : {over[:5]}"
+
+
+def test_figures_have_their_box_on_their_page(structure, view):
+    """A figure's /BBox is where it is drawn, in the page's coordinates (WeasyPrint wrote its
+    CSS box, partly above the page)."""
+    figures = structure.of_type("/Figure")
+    assert figures
+    for elem in figures:
+        page = structure.page_of(elem)
+        width, height = view.sizes[page]
+        x0, y0, x1, y1 = (float(v) for v in elem.A.BBox)
+        assert 0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height, (page + 1, [x0, y0, x1, y1])
+        drawn = [view.mcid_drawing[p][m] for p, m in structure.mcids(elem)
+                 if m in view.mcid_drawing[p]]
+        assert drawn, page + 1
+        for left, bottom, right, top in drawn:
+            assert x0 - 2 <= left and bottom >= y0 - 2 and right <= x1 + 2 and top <= y1 + 2
+
+
+def test_diagram_arrows_point_along_the_cycle_in_both_outputs():
+    """WeasyPrint orients SVG markers (`orient="auto"`) on curves otherwise than browsers: two
+    arrows of the life-cycle diagram pointed backwards in the PDF. No image uses markers; the
+    diagram's arrowheads are drawn triangles, each pointing into the next stage of the cycle."""
+    import xml.etree.ElementTree as ET
+
+    svg_ns = "{http://www.w3.org/2000/svg}"
+    for path in (DOCS / "_images").glob("*.svg"):
+        text = path.read_text(encoding="utf-8")
+        assert "<marker" not in text and "marker-end" not in text, path.name
+    tree = ET.parse(DOCS / "_images" / "schema-acv.svg")
+    boxes = {}
+    rects = [r for r in tree.iter(f"{svg_ns}rect")]
+    labels = [t for t in tree.iter(f"{svg_ns}text") if t.get("font-size") is None]
+    for rect in rects:
+        x, y, w, h = (float(rect.get(k)) for k in ("x", "y", "width", "height"))
+        inside = [t.text for t in labels if x <= float(t.get("x")) <= x + w and y <= float(t.get("y")) <= y + h]
+        boxes[" ".join(inside)] = (x, y, x + w, y + h)
+    cycle = ["EXTRACTION DES MATIÈRES PREMIÈRES", "FABRICATION", "DISTRIBUTION", "UTILISATION",
+             "FIN DE VIE", "VALORISATION"]
+    assert sorted(boxes) == sorted(cycle)
+
+    def distance(point, box):
+        dx = max(box[0] - point[0], 0, point[0] - box[2])
+        dy = max(box[1] - point[1], 0, point[1] - box[3])
+        return (dx * dx + dy * dy) ** 0.5
+
+    targets = []
+    for shape in tree.iter(f"{svg_ns}path"):
+        points = [tuple(map(float, p.split())) for p in re.findall(r"[-\d.]+ [-\d.]+", shape.get("d"))]
+        if not shape.get("d").rstrip().endswith("Z") or len(points) != 3:
+            continue
+        # the tip is the vertex farthest from the middle of the two others
+        tip = max(points, key=lambda p: sum(((p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2) for q in points))
+        rest = [p for p in points if p != tip]
+        base = ((rest[0][0] + rest[1][0]) / 2, (rest[0][1] + rest[1][1]) / 2)
+        ahead = (2 * tip[0] - base[0], 2 * tip[1] - base[1])  # one head length further
+        target = min(boxes, key=lambda name: distance(tip, boxes[name]))
+        assert distance(ahead, boxes[target]) < distance(tip, boxes[target]) or \
+            distance(ahead, boxes[target]) == 0, (target, tip)
+        behind = min(boxes, key=lambda name: distance(base, boxes[name]) if name != target else 1e9)
+        targets.append((behind, target))
+    assert sorted(targets) == sorted(zip(cycle, cycle[1:] + cycle[:1]))
+
+
+def test_printed_addresses_read_whole_in_extracted_text(guide_pdf, reader, single_html):
+    """A printed web or e-mail address breaks only where it has no hyphen of its own (after
+    « / », before « . » or « @ »…): copied or extracted, it reads whole. Broken after its own
+    hyphen, pdftotext took the hyphen for a hyphenation and gave « villeemploi »."""
+    import subprocess
+
+    addresses = set()
+    for a in single_html.body.select("a.url"):
+        addresses.add(norm(a.get_text()))
+    for a in single_html.body.select("a.show-url"):
+        addresses.add(a["href"])
+    assert len(addresses) > 50
+    poppler = subprocess.run(["pdftotext", "-enc", "UTF-8", str(guide_pdf), "-"], capture_output=True,
+                             text=True, check=True).stdout
+    extracted = {"pdftotext": poppler, "pypdf": "\n".join(p.extract_text() for p in reader.pages)}
+    for tool, text in extracted.items():
+        joined = re.sub(r"\s*\n\s*", "", text.replace("\f", "\n")).replace(SOFT_HYPHEN, "")
+        broken = sorted(a for a in addresses if a not in joined)
+        assert not broken, f"{tool} : {len(broken)} adresses qui ne se lisent pas entières : {broken[:5]}"
+    # an e-mail link opens the address it prints (not « …%40… », docutils' cloaking)
+    with pikepdf.open(guide_pdf) as pdf:
+        mailto = {str(annot.A.URI) for page in pdf.pages for annot in page.get("/Annots", [])
+                  if "/A" in annot and str(annot.A.get("/URI", "")).startswith("mailto:")}
+    assert mailto and all("%" not in uri and "@" in uri for uri in mailto), mailto
+
+
+def test_the_book_does_not_call_itself_web_pages(view):
+    """Sentences written for the site that say « page » for a part of the guide (« Cette page
+    présente… », « Les cinq pages de cette partie ») read wrong in a book: the sources say it
+    in words that suit both."""
+    text = norm(" ".join(line for page in view.pages for line in page.body)).lower()
+    found = re.findall(r"[^.]{0,40}\b(?:cette page|ces pages|pages de cette partie|pages présentent|"
+                       r"page suivante|page précédente|sur cette page)\b[^.]{0,20}", text)
+    assert not found, found
+
+
+def _tables(structure) -> list[list]:
+    """The PDF's tables, each as the list of its body rows (/TR outside the header), in order.
+    A /Table without caption is the continuation of the one before (every table of the guide
+    has a caption): so the old file, one /Table per page, reads as the new one."""
+    tables: list[list] = []
+    for elem, parents in structure.elements:
+        if elem.S == "/Table":
+            caption = any(isinstance(k, pikepdf.Dictionary) and k.get("/S") == "/Caption"
+                          for k in kids(elem))
+            if caption or not tables:
+                tables.append([])
+        elif elem.S == "/TR" and parents and parents[-1].S != "/THead" and tables:
+            tables[-1].append(elem)
+    return tables
+
+
+def test_tables_break_with_two_rows_at_least_and_short_tables_whole(structure):
+    """A page never ends with a table's caption and header over one row alone (or none), the
+    last page of a table never holds its last row alone, and a short table (five rows or
+    fewer) is never cut."""
+    bad = []
+    for rows in _tables(structure):
+        pages = [min(p for p, _ in structure.mcids(row)) for row in rows if structure.mcids(row)]
+        if not pages:
+            continue
+        first = norm(structure.text(rows[0]))[:40]
+        if len(rows) <= 5 and len(set(pages)) > 1:
+            bad.append((first, "tableau court coupé", sorted(set(p + 1 for p in pages))))
+        elif len(set(pages)) > 1 and (pages.count(pages[0]) < 2 or pages.count(pages[-1]) < 2):
+            bad.append((first, "ligne seule", [pages.count(p) for p in sorted(set(pages))]))
+    assert not bad, bad
+
+
+def test_no_hyphenation_in_tables(structure, single_html):
+    """Narrow first columns made « Concep-tion », « Chaîne de produc-tion »: no word of a table
+    cell is hyphenated (a hyphen ending a line there is the word's own)."""
+    source = norm(single_html.get_text(""))
+    cut = []
+    for elem in structure.of_type("/TD", "/TH"):
+        text = structure.text(elem)
+        if HYPHENATION in text or SOFT_HYPHEN in text:
+            cut.append(norm(text)[:50])
+        for word in re.findall(r"\S*\x02\S*", text):
+            if word.replace("\x02", "-") not in source:
+                cut.append(word.replace("\x02", "-"))
+    assert not cut, f"{len(cut)} césures dans les tableaux : {cut[:10]}"
+
+
+def test_no_word_glued_to_a_parenthesis_at_a_line_end(structure, single_html):
+    """« économique⏎(entreprises » read « économique(entreprises »: the space at the end of the
+    line before a parenthesis is in the text too."""
+    source = norm(single_html.get_text(""))
+    glued = []
+    for elem in structure.of_type("/P", "/LBody", "/TD", "/Caption"):
+        text = norm(structure.text(elem).replace("\x02", "-"))
+        for match in re.finditer(r"(\w+)\((\w+)", text):
+            if match.group() not in source:
+                glued.append(match.group())
+    assert not glued, glued
+
+
+def test_metadata_say_the_language_and_the_parent_tree_its_next_key(structure, reader):
+    pdf = structure.pdf
+    meta = pdf.open_metadata()
+    assert [str(x) for x in meta.get("dc:language", [])] == ["fr"]
+    nums = structure.root.ParentTree.Nums
+    assert int(structure.root.ParentTreeNextKey) == max(int(nums[i]) for i in range(0, len(nums), 2)) + 1
+    # the authors, as printed on the colophon and in the metadata: typographic apostrophes
+    assert "'" not in reader.metadata.author and "’" in reader.metadata.author
+    assert "'" not in " ".join(str(x) for x in meta.get("dc:creator", []))
+
+
+def test_nothing_hangs_into_the_left_margin(view):
+    """No text starts left of the text block (the bullets of the home page's list hung 6 pt
+    into the margin)."""
+    _top, _right, _bottom, left = page_margins(PDF_CSS)
+    out = [(page.number, o.text[:20]) for page in view.pages[1:] for o in page.objects
+           if o.kind == "text" and o.text.strip() and o.left < left - 1.5]
+    assert not out, out
+
+
+def test_no_line_starts_with_a_dash_and_no_doubled_voir(view):
+    """« écrans ⏎ - tablettes »: a dash never starts a line (an en dash with a no-break space
+    before it); a cross-reference the text introduces with « voir » gets its page only:
+    « (voir Que prévoit la loi ?, p. 18) », not « (voir Que prévoit la loi ? (voir p. 18)) »."""
+    starts = [(page.number, line) for page in view.pages for line in page.body
+              if re.match(r"[-–]\s", norm(line))]
+    assert not starts, starts
+    text = norm(" ".join(line for page in view.pages for line in page.body))
+    assert not re.findall(r"\(voir[^()]*\(voir[^()]*\)\)", text)
+    assert re.search(r"\(voir Que prévoit la loi \?, p\. \d+\)", text)
+
+
+def test_pictograms_never_overlap_a_box(view):
+    """A chapter's pictogram floats beside the « Comment lire chaque fiche ? » box, never over
+    its background (drawn shapes: the boxes' grey background, the pictograms' strokes)."""
+    overlaps = []
+    for page in view.pages:
+        boxes = [o for o in page.objects if o.kind == "path" and o.fill == (246, 246, 246)]
+        for box in boxes:
+            for shape in page.objects:
+                if shape.kind != "path" or shape.fill in ((246, 246, 246), (0, 0, 145)):
+                    continue
+                inside = box.left - 1 <= shape.left and shape.right <= box.right + 1 and \
+                    box.bottom - 1 <= shape.bottom and shape.top <= box.top + 1
+                crosses = min(box.right, shape.right) > max(box.left, shape.left) and \
+                    min(box.top, shape.top) > max(box.bottom, shape.bottom)
+                if crosses and not inside:
+                    overlaps.append(page.number)
+                    break
+    assert not overlaps, sorted(set(overlaps))
+
+
+def _toc_lines(view) -> list[list]:
+    """The contents' lines, each as its drawn text objects left to right."""
+    pages = [p for p in view.pages[1:6] if any(TOC_LINE.match(norm(line)) for line in p.body)]
+    out = []
+    for page in pages:
+        top, _r, bottom, _l = page_margins(PDF_CSS)
+        height = view.sizes[page.number - 1][1]
+        texts = [o for o in page.objects if o.kind == "text" and o.text.strip()
+                 and bottom < o.bottom and o.top < height - top]
+        lines: list[list] = []
+        for obj in sorted(texts, key=lambda o: (-o.top, o.left)):
+            for line in lines:
+                ref = line[0]
+                if min(obj.top, ref.top) - max(obj.bottom, ref.bottom) > \
+                        0.5 * min(obj.top - obj.bottom, ref.top - ref.bottom):
+                    line.append(obj)
+                    break
+            else:
+                lines.append([obj])
+        out += [sorted(line, key=lambda o: o.left) for line in lines]
+    return out
+
+
+def test_contents_one_look_per_level_and_aligned_leaders(view, structure):
+    """In the contents, entries of one heading level share their indent and weight (a page of
+    a part and a section of a top-level page are both h2); the dot leaders end at one place."""
+    levels: dict[str, set] = {}
+    for elem in structure.of_type(*HEADINGS):
+        levels.setdefault(norm(structure.text(elem)), set()).add(int(str(elem.S)[2]))
+    looks: dict[int, set] = {}
+    ends, pending = [], None
+    for line in _toc_lines(view):
+        dots = [o for o in line if re.fullmatch(r"[.\s]+", o.text)]
+        words = [o for o in line if o not in dots]
+        if not words or norm(words[0].text) == "Sommaire":
+            continue
+        if pending is None:
+            pending = words[0]
+            title = ""
+        number = words[-1] if re.fullmatch(r"\d+", norm(words[-1].text)) else None
+        title = norm(title + " " + "".join(o.text for o in words if o is not number))
+        if number is None:
+            continue  # a title on two lines
+        if dots:
+            ends.append(max(o.right for o in dots))
+        level = levels.get(title, set())
+        if len(level) == 1:
+            looks.setdefault(level.pop(), []).append((pending.left, "Bold" in pending.font))
+        pending = None
+    assert len(ends) > 60 and len(looks) == 3, looks
+    for level, look in looks.items():  # (a glyph's side bearing moves its left edge by < 2 pt)
+        lefts, weights = [x for x, _ in look], {bold for _, bold in look}
+        assert max(lefts) - min(lefts) < 2 and len(weights) == 1, (level, sorted(set(look)))
+    assert max(ends) - min(ends) < 1, (min(ends), max(ends))

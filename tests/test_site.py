@@ -98,7 +98,7 @@ def test_landing_page_sections_and_version_facts(guide_html):
     h2 = [h.get_text(strip=True).rstrip("#") for h in page.select("main h2")]
     for title in ("Fiches pratiques familles d’achats", "Informations", "Contribuer", "Consulter"):
         assert title in h2
-    text = page.select_one("main").get_text(" ", strip=True)
+    text = " ".join(page.select_one("main").get_text(" ", strip=True).split())  # (no-break spaces)
     assert "version bêta" in text and "V1 – avril 2022" in text
     assert page.select_one('main a[href="introduction.html"]')
 

@@ -19,7 +19,24 @@ from guide.typography import NBSP, NNBSP, french_spaces
     ("Quoi?", "Quoi?"),
     ("https://example.org/?q=1", "https://example.org/?q=1"),
     ("10:30", "10:30"),
-    ("les 20 % les 2 000 personnes", f"les 20{NNBSP}% les 2 000 personnes"),
+    # a number never splits (thousands), a reference stays with its number
+    ("les 20 % les 2 000 personnes", f"les 20{NNBSP}% les 2{NNBSP}000 personnes"),
+    ("1 000 volts, 800 000 tonnes, 1 000 000 €",
+     f"1{NNBSP}000 volts, 800{NNBSP}000 tonnes, 1{NNBSP}000{NNBSP}000{NNBSP}€"),
+    ("règlement (UE) n° 617/2013, N° 5", f"règlement (UE) n°{NBSP}617/2013, N°{NBSP}5"),
+    ("(voir p. 25) et art. 5", f"(voir p.{NBSP}25) et art.{NBSP}5"),
+    ("(article 19) ; Article 3", f"(article{NBSP}19){NNBSP}; Article{NBSP}3"),
+    ("articles L. 541-1-1, R. 2111-12 et D. 543-1",
+     f"articles L.{NBSP}541-1-1, R.{NBSP}2111-12 et D.{NBSP}543-1"),
+    # a hyphen typed as a dash: an en dash that never starts a line
+    ("PC fixes - portables - écrans", f"PC fixes{NBSP}– portables{NBSP}– écrans"),
+    ("CGDD – DAF", f"CGDD{NBSP}– DAF"),
+    # …and what is no such thing stays as typed
+    ("ISO 14040 et 14044, en 2021 150 agents", "ISO 14040 et 14044, en 2021 150 agents"),
+    ("3,5 000 et 12 34", "3,5 000 et 12 34"),
+    ("chap. 12, A. 5, la p. suivante", "chap. 12, A. 5, la p. suivante"),
+    ("x-y, écoconception -", "x-y, écoconception -"),
+    ("-", "-"),
 ])
 def test_french_spaces(typed, expected):
     assert french_spaces(typed) == expected
@@ -36,6 +53,11 @@ def test_typography_in_the_built_page_but_not_in_code(app):
     assert f"4,5{NNBSP}% et 20{NNBSP}€" in html
     assert f"</strong>{NBSP}: puis" in html                # a space at the start of a text node
     assert 'href="https://example.org/?q=1"' in html and "Quoi?" in html
+    assert f"limite de 1{NNBSP}000 volts (article{NBSP}19, n°{NBSP}617/2013, article " \
+           f"R.{NBSP}2111-12, voir p.{NBSP}25)" in html
+    assert f"<h2>PC fixes{NBSP}– portables{NBSP}– écrans<" in html
     code = re.search(r"<code[^>]*>(.*?)</code>", html, re.S).group(1)   # inline code untouched
     assert ";" in code and NBSP not in code and NNBSP not in code
-    assert "x ; y ? z" in html                                           # code blocks too
+    codes = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<code[^>]*>(.*?)</code>", html, re.S)]
+    assert "1 000 - n° 5" in codes
+    assert "x ; y ? z" in html and "R. 2111 - 1 000" in html             # code blocks too

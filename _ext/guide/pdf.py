@@ -166,9 +166,14 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
                             ref["anchorname"].lstrip("#") not in self.book_web_only:
                         sections.append({"title": ref.astext(), "href": ref["anchorname"]})
             anchor = self.book_anchors.get(docname)
+            # the level of the entry's heading: a part or a top-level page 1, a page of a part
+            # 2; a page's sections one more (same level, same indent and weight)
+            level = 2 if parents.get(docname) else 1
+            for section in sections:
+                section["level"] = level + 1
             entries.append({"title": self.env.titles[docname].astext(),
                             "href": f"#{anchor}" if anchor else f"#document-{docname}",
-                            "sections": sections, "level": 2 if parents.get(docname) else 1})
+                            "sections": sections, "level": level})
         return entries
 
     def finish(self) -> None:
@@ -202,18 +207,22 @@ class GuidePDFBuilder(SingleFileHTMLBuilder):
         previous = os.environ.get("SOURCE_DATE_EPOCH")
         os.environ["SOURCE_DATE_EPOCH"] = previous or epoch
         try:
-            HTML(string=html.decode("utf-8"), base_url=str(html_path)).write_pdf(
-                tmp, pdf_variant="pdf/ua-1", pdf_identifier=hashlib.md5(html).hexdigest().encode(),
-                optimize_images=True, presentational_hints=False)
+            # (pdftags.recording notes which HTML element each tag comes from)
+            with pdftags.recording() as tagged:
+                HTML(string=html.decode("utf-8"), base_url=str(html_path)).write_pdf(
+                    tmp, pdf_variant="pdf/ua-1", pdf_identifier=hashlib.md5(html).hexdigest().encode(),
+                    optimize_images=True, presentational_hints=False)
         finally:
             if previous is None:
                 os.environ.pop("SOURCE_DATE_EPOCH", None)
         # The tags WeasyPrint cannot write (pdftags.py, README « Le PDF »).
-        done = pdftags.finish(tmp, pdftags.Hints.from_html(html.decode("utf-8")))
-        logger.info(f"Balisage complété : {done.artifacts} artefacts, {done.spaces} espaces de fin "
-                    f"de ligne, {done.languages} passages en langue étrangère, {done.links_moved} "
-                    f"liens replacés, {done.list_bodies} corps d'éléments de liste, "
-                    f"{done.definitions} définitions")
+        done = pdftags.finish(tmp, pdftags.Hints.from_html(html.decode("utf-8")), tagged)
+        logger.info(f"Balisage complété : {done.merged} fragments d'éléments coupés par les pages "
+                    f"réunis, {done.repeated_headers} en-têtes de tableau répétés, {done.artifacts} "
+                    f"artefacts, {done.spaces} espaces de fin de ligne, {done.languages} passages en "
+                    f"langue étrangère, {done.links_moved} liens "
+                    f"replacés, {done.list_bodies} corps d'éléments de liste, {done.definitions} "
+                    f"définitions")
         tmp.replace(target)
         for old in Path(self.outdir).glob("*.pdf"):
             if old.name != target.name:
@@ -365,6 +374,9 @@ def _page_context(app: Sphinx, pagename, templatename, context, doctree):
             "release": rel, "published_fr": date_fr(rel.published), "updated_fr": date_fr(rel.updated),
             "keywords": app.config.guide_pdf_keywords, "online": app.config.html_baseurl,
             "fonts": pdfbook.marianne_faces(app.confdir)[0],
+            # addresses break only between their parts (pdfbook.address_parts)
+            "licence_url_html": pdfbook.address_html(rel.licence_url),
+            "online_html": pdfbook.address_html(app.config.html_baseurl),
         }
         return "pdf.html"
     info = pdf_info(app)

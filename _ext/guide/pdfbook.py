@@ -20,6 +20,9 @@ doctree and to its HTML before WeasyPrint lays it out.
 
 from __future__ import annotations
 
+import html
+import re
+
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.writers.html5 import HTML5Translator
@@ -27,6 +30,8 @@ from sphinx.writers.html5 import HTML5Translator
 # Classes the print stylesheet styles, and the writers' marker of what the PDF leaves out.
 WEB_ONLY = "web-only"
 XREF = "xref-page"          # a cross-reference printed with its page number
+XREF_AFTER_VOIR = "after-voir"  # …inside « (voir …) »: « , p. 42 » only
+SHORT_TABLE = 5             # body rows: a table this short is never cut by a page break
 CHAPTER = "chapter"         # the top section of each page of the guide
 
 
@@ -105,6 +110,28 @@ def fix_links(tree: nodes.Element, anchors: dict[str, str]) -> None:
         is_term = any("std-term" in n.get("classes", []) for n in ref.findall(nodes.inline))
         if uri.startswith("#") and not is_term and "toc-entry" not in ref["classes"]:
             ref["classes"].append(XREF)
+            if _after_voir(ref):
+                ref["classes"].append(XREF_AFTER_VOIR)
+
+
+def _after_voir(ref: nodes.Element) -> bool:
+    """True for a cross-reference inside a parenthesis the text opens with « voir » and closes
+    after it: « (voir Que prévoit la loi ?) », « (voir la réglementation) » print « (voir Que
+    prévoit la loi ?, p. 18) », not « (voir Que prévoit la loi ? (voir p. 18)) »."""
+    parent = ref.parent
+    index = parent.index(ref)
+    before = "".join(node.astext() for node in parent[:index])
+    after = parent[index + 1] if index + 1 < len(parent) else None
+    return re.search(r"\(voir\b[^()]*$", before) is not None \
+        and isinstance(after, nodes.Text) and str(after).startswith(")")
+
+
+def mark_short_tables(tree: nodes.Element) -> None:
+    """A table of few rows is never cut by a page break (pdf.css, `table.short`)."""
+    for table in tree.findall(nodes.table):
+        body = next(iter(table.findall(nodes.tbody)), None)
+        if body is not None and len(body.children) <= SHORT_TABLE:
+            table["classes"].append("short")
 
 
 def cards_to_list(tree: nodes.Element) -> None:
@@ -129,6 +156,7 @@ def cards_to_list(tree: nodes.Element) -> None:
             items += nodes.list_item("", nodes.paragraph("", "", ref))
         if len(items):
             grid.replace_self(items)
+            items["classes"] = ["cards-as-list"]  # (not the grid's, which replace_self copies)
 
 
 def merge_glossary_synonyms(tree: nodes.Element) -> None:
@@ -148,14 +176,77 @@ def merge_glossary_synonyms(tree: nodes.Element) -> None:
 
 
 def mark_addresses(tree: nodes.Element) -> None:
-    """An external link whose text is its address (a URL, an e-mail) is printed as an address:
-    it may break after « / » but is never hyphenated (pdf.css, `a.url`)."""
+    """An external link whose text is its address (a URL, an e-mail) is printed as an address
+    (`a.url`, see print_addresses)."""
     for ref in tree.findall(nodes.reference):
         uri = ref.get("refuri", "")
         text = ref.astext().strip()
         if uri.startswith(("http://", "https://", "mailto:")) and \
                 text in (uri, uri.removeprefix("mailto:"), uri.rstrip("/")):
             ref["classes"].append("url")
+
+
+LONG_PART = 30  # characters: a part of an address longer than this may break before its « . »
+
+
+def address_parts(address: str) -> list[str]:
+    """Where a printed address may break: after « / » (« https:// » kept whole), before « ? »,
+    « = », « & », « # » and an e-mail's « @ », and before a « . » only inside a part longer
+    than LONG_PART characters; never at its own hyphens (a reader could not tell a hyphen of
+    the address from a hyphenation hyphen, and text extraction drops it: « villeemploi »)."""
+    parts, current = [], ""
+    for i, char in enumerate(address):
+        if char in "?=&#@" and current:
+            parts.append(current)
+            current = ""
+        current += char
+        if char == "/" and address[i + 1:i + 2] != "/":
+            parts.append(current)
+            current = ""
+    if current:
+        parts.append(current)
+    out = []
+    for part in parts:
+        if len(part) > LONG_PART:
+            out.extend(p for p in re.split(r"(?=\.)", part) if p)
+        else:
+            out.append(part)
+    return out
+
+
+def address_html(address: str) -> str:
+    """An address as print HTML: unbreakable parts (pdf.css, `.url-part`) with a break
+    opportunity (<wbr>, which draws nothing) between them."""
+    return "<wbr>".join(f'<span class="url-part">{html.escape(p)}</span>'
+                        for p in address_parts(address))
+
+
+def _address_nodes(address: str) -> list[nodes.Node]:
+    out: list[nodes.Node] = []
+    for i, part in enumerate(address_parts(address)):
+        if i:
+            out.append(nodes.raw("", "<wbr>", format="html"))
+        out.append(nodes.inline(part, part, classes=["url-part"]))
+    return out
+
+
+def print_addresses(tree: nodes.Element) -> None:
+    """Addresses break only where address_parts allows: the text of an `a.url` link; and the
+    address printed after the text of an external link that hides it (`show-url`, pdf.py) —
+    « ADEME (https://…) » — inside the link, so that it is part of it (the last change made
+    to the doctree: the address's parts are raw HTML)."""
+    for ref in list(tree.findall(nodes.reference)):
+        uri = ref.get("refuri", "")
+        if "url" in ref["classes"] and len(ref.children) == 1 and \
+                isinstance(ref[0], nodes.Text):
+            text = ref.astext()
+            ref.clear()
+            ref.extend(_address_nodes(text))
+        elif "show-url" in ref["classes"]:
+            printed = nodes.inline("", " (", classes=["printed-url"])
+            printed.extend(_address_nodes(uri))
+            printed += nodes.Text(")")
+            ref += printed
 
 
 # The Marianne font of the DSFR npm package (installed by make, never copied into the repo).
@@ -205,19 +296,30 @@ def make_book(tree: nodes.document) -> None:
     cards_to_list(tree)
     merge_glossary_synonyms(tree)
     fix_links(tree, anchors)
+    mark_short_tables(tree)
     mark_addresses(tree)
+    print_addresses(tree)
     tree["guide_anchors"] = anchors
 
 
 class BookTranslator(HTML5Translator):
     """HTML for print: no empty `<span id="document-…">` before each page (its anchor is the
-    page's heading) and no permalink signs."""
+    page's heading), no permalink signs, e-mail addresses as they are."""
 
     def visit_start_of_file(self, node) -> None:
         self.docnames.append(node["docname"])
 
     def add_permalink_ref(self, node, title: str) -> None:
         return
+
+    def cloak_mailto(self, uri: str) -> str:
+        """No cloaking of e-mail addresses (docutils' default): a printed book has no address
+        harvester to fool, and its link must read « mailto:…@… », not « …%40… » (and the
+        address, no <span> around each « . » and « @ »)."""
+        return uri
+
+    def cloak_email(self, addr: str) -> str:
+        return addr
 
     def get_secnumber(self, node):
         return None  # the guide numbers no section (and its sections' ids are on their titles)
