@@ -72,12 +72,12 @@ live: $(SETUP)
 	$(BIN)/sphinx-autobuild -c . --port 8000 --watch _ext --watch _static --watch _templates \
 	  --re-ignore '(_build|\.venv)/' docs $(BUILDDIR)/live
 
-# One self-contained folder for any static host: the site, its PDF and its reports.
+# One self-contained folder for any static host: the site and its PDF, nothing of the build
+# (doctrees, sources, reports, Sphinx's unused scripts: see _ext/guide/dist.py). Its 404.html
+# links from the site's root path, guide_site_path (default: html_baseurl's path); to publish
+# elsewhere: make dist SPHINXOPTS="-j auto -D guide_site_path=/chemin/".
 dist: all
-	rm -rf $(BUILDDIR)/dist
-	cp -a $(BUILDDIR)/html $(BUILDDIR)/dist
-	rm -rf $(BUILDDIR)/dist/.buildinfo $(BUILDDIR)/dist/.doctrees $(BUILDDIR)/dist/_sources
-	@echo "Site prêt à publier : $(BUILDDIR)/dist"
+	PYTHONPATH=_ext $(BIN)/python -m guide.dist $(BUILDDIR)/html $(BUILDDIR)/dist
 
 # Debian's Chromium for the browser tests (Playwright's own download does not work here).
 browser:

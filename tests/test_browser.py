@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import re
 import shutil
 import statistics
 import threading
@@ -34,13 +35,53 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+class PagesHandler(QuietHandler):
+    """A static host as GitHub Pages (and most others) behave: an address that does not exist,
+    at any depth, gets the site's /404.html with the status 404."""
+
+    not_found: Path | None = None
+
+    def send_error(self, code, message=None, explain=None):
+        if code != 404 or self.not_found is None or not self.not_found.exists():
+            return super().send_error(code, message, explain)
+        body = self.not_found.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        return None
+
+
+def site_path(html_dir: Path) -> str:
+    """The path the site is published under (its 404 page's addresses start there)."""
+    page = html_dir / "404.html"
+    if page.exists():
+        import re
+        found = re.search(r'href="(/[^"]*?)_static/', page.read_text(encoding="utf-8"))
+        if found:
+            return found.group(1)
+    return "/"
+
+
 @pytest.fixture(scope="module")
-def site(guide_html):
-    handler = functools.partial(QuietHandler, directory=str(guide_html))
+def site(guide_html, tmp_path_factory):
+    """The built site served as a static host publishes it: under its path, a missing address
+    answered by its 404 page."""
+    path = site_path(guide_html)
+    root = folder = guide_html.resolve()
+    if path.strip("/"):
+        root = tmp_path_factory.mktemp("www")
+        folder = root.joinpath(*path.strip("/").split("/"))
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.symlink_to(guide_html.resolve(), target_is_directory=True)
+    handler = functools.partial(type("Host", (PagesHandler,), {"not_found": folder / "404.html"}),
+                                directory=str(root))
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", guide_html
+    yield f"http://127.0.0.1:{httpd.server_address[1]}{path.rstrip('/')}", guide_html
     httpd.shutdown()
     httpd.server_close()
 
@@ -58,9 +99,10 @@ def pages_of(html_dir: Path) -> list[str]:
     return sorted(p.relative_to(html_dir).as_posix() for p in html_dir.rglob("*.html"))
 
 
-H1_BREAKS = """() => {
-    // Where the page title goes to a new line inside a word, and what ends the line there.
-    const h1 = document.querySelector('main h1'), out = [];
+LINE_BREAKS = """(h1, allowed) => {
+    // Where a text (the page title, an e-mail address…) goes to a new line inside a word, and
+    // what ends the line there; `allowed`: [before, after] the break that are fine.
+    const out = [];
     const walker = document.createTreeWalker(h1, NodeFilter.SHOW_TEXT);
     const chars = [];
     for (let n = walker.nextNode(); n; n = walker.nextNode())
@@ -74,11 +116,16 @@ H1_BREAKS = """() => {
         const rect = [...r.getClientRects()].filter(x => x.width > 0).pop();
         if (!rect) { prev = ch; continue; }
         if (lastTop !== null && rect.top > lastTop + 4 && !/\\s/.test(prev) && !/\\s/.test(ch)
-            && !['\\u00ad', '-', '/', '’', "'"].includes(prev))
+            && !allowed[0].includes(prev) && !allowed[1].includes(ch))
             out.push(prev + '|' + ch);
         lastTop = rect.top; prev = ch;
     }
     return out; }"""
+H1_BREAKS = f"""() => ({LINE_BREAKS})(document.querySelector('main h1'),
+    [['\\u00ad', '-', '/', '’', "'"], []])"""
+#: an e-mail address breaks after its « @ » or a hyphen, or before a dot
+MAIL_BREAKS = f"""() => [...document.querySelectorAll('main a[href^="mailto:"]')]
+    .flatMap(a => ({LINE_BREAKS})(a, [['@', '-'], ['.']]).map(b => a.textContent + ' : ' + b))"""
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +139,8 @@ def phone(site, browser) -> dict:
         page.goto(f"{base}/{path}")
         facts[path] = {"scroll_width": page.evaluate("document.documentElement.scrollWidth"),
                        "h1_permalinks": page.locator("h1 a.headerlink").count(),
-                       "h1_breaks": page.evaluate(H1_BREAKS)}
+                       "h1_breaks": page.evaluate(H1_BREAKS),
+                       "mail_breaks": page.evaluate(MAIL_BREAKS)}
         if path in ("index.html", "fiches-pratiques/hebergement.html"):
             page.screenshot(path=str(REPORTS / f"{path.split('/')[-1][:-5]}-320.png"), full_page=False)
     page.close()
@@ -383,6 +431,172 @@ def test_h1_breaks_only_at_hyphens_on_a_phone(phone):
     assert not {path for path, f in phone.items() if f["h1_permalinks"]}
     bad = {path: f["h1_breaks"] for path, f in phone.items() if f["h1_breaks"]}
     assert not bad, bad
+
+
+def test_email_addresses_break_between_their_parts_on_a_phone(phone):
+    """At 320 px an address goes to the next line after its « @ » or before a dot, never in
+    the middle of « gouv »."""
+    assert any(path for path, f in phone.items() if "accessibilite" in path)
+    bad = {path: f["mail_breaks"] for path, f in phone.items() if f["mail_breaks"]}
+    assert not bad, bad
+
+
+def accessibility_tree(page) -> list[dict]:
+    """Chromium's own accessibility tree (roles and computed names), as screen readers get it."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        return [n for n in cdp.send("Accessibility.getFullAXTree")["nodes"] if not n.get("ignored")]
+    finally:
+        cdp.detach()
+
+
+def test_headings_named_by_their_text_and_permalinks_out_of_the_tab_order(site, browser):
+    """A screen reader's list of headings reads « Informations », not « Informations # »; the
+    « # » permalinks have a name saying where they go and are no tab stop (they were 43 of the
+    105 tab stops of the hébergement fiche at 375 px)."""
+    base, _ = site
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    for path in ("fiches-pratiques/hebergement.html", "glossaire.html",
+                 "demarche-numerique-responsable/analyse-cycle-de-vie.html"):
+        page.goto(f"{base}/{path}")
+        texts = page.evaluate("""() => [...document.querySelectorAll('main :is(h1,h2,h3,h4,h5,h6)')]
+            .map(h => h.textContent.replace(/\u00ad/g, '').replace(/\\s+/g, ' ').trim())""")
+        tree = accessibility_tree(page)
+        names = [" ".join((n.get("name") or {}).get("value", "").replace("\u00ad", "").split())
+                 for n in tree if (n.get("role") or {}).get("value") == "heading"]
+        assert sorted(n for n in names if n in texts) == sorted(texts), \
+            (path, [n for n in names if n not in texts])
+        links = page.evaluate("""() => [...document.querySelectorAll('a.headerlink')]
+            .map(a => ({tab: a.tabIndex, name: a.getAttribute('aria-label') || ''}))""")
+        assert links, path
+        assert all(link["tab"] == -1 for link in links), path
+        assert all(re.match(r"Lien vers (la section|le terme|la figure)", link["name"])
+                   for link in links), (path, links[:3])
+        link_names = {(n.get("name") or {}).get("value", "") for n in tree
+                      if (n.get("role") or {}).get("value") == "link"}
+        assert "#" not in link_names, path
+    page.close()
+
+
+#: WCAG 2.5.8 (target size, minimum): a target smaller than 24 × 24 px passes when a circle of
+#: 24 px centred on it touches no other target (nor the circle of another small one)
+SMALL_TARGETS = """() => {
+    const targets = [...document.querySelectorAll('a[href], button, input, summary, [tabindex]')]
+        .filter(t => t.checkVisibility({visibilityProperty: true, opacityProperty: true,
+                                        contentVisibilityAuto: true}))
+        .map(t => ({t, r: t.getBoundingClientRect()})).filter(({r}) => r.width && r.height);
+    const small = targets.filter(({r}) => r.width < 24 || r.height < 24);
+    const centre = r => [r.left + r.width / 2, r.top + r.height / 2];
+    const near = (c, r) => Math.hypot(Math.max(r.left - c[0], 0, c[0] - r.right),
+                                      Math.max(r.top - c[1], 0, c[1] - r.bottom)) < 12;
+    return small.filter(a => targets.some(b => b.t !== a.t && !a.t.contains(b.t) && !b.t.contains(a.t)
+            && (near(centre(a.r), b.r) || (small.includes(b)
+                && Math.hypot(...centre(a.r).map((v, i) => v - centre(b.r)[i])) < 24))))
+        .map(({t, r}) => (t.getAttribute('aria-label') || t.textContent).trim().slice(0, 30)
+                         + ' ' + Math.round(r.width) + '×' + Math.round(r.height)); }"""
+
+
+def test_every_link_has_a_name_and_a_large_enough_target(site, browser):
+    """WCAG 2.4.4 and 2.5.8: no link named « * » or « # » (the weighting tables' « * » was one
+    character wide), every target 24 px or spaced as if it were."""
+    base, html_dir = site
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    bad = {}
+    for path in [p for p in pages_of(html_dir) if p.startswith("fiches-pratiques/")] + ["glossaire.html"]:
+        page.goto(f"{base}/{path}")
+        found = page.evaluate("""() => [...document.querySelectorAll('a[href]')]
+            .filter(a => a.tabIndex >= 0 && a.getClientRects().length)
+            .map(a => (a.getAttribute('aria-label') || a.textContent).trim())
+            .filter(name => !/[^\\W\\d_]{2}/.test(name))""") + page.evaluate(SMALL_TARGETS)
+        if found:
+            bad[path] = found[:5]
+    page.close()
+    assert not bad, bad
+
+
+def test_a_figure_keeps_its_width_on_a_phone_in_a_named_scroll_box(site, browser):
+    """The life-cycle diagram at 320 px: drawn at the width its page gives it (its labels
+    readable, not 4 px tall), in a box that scrolls, is a tab stop and says so."""
+    base, _ = site
+    page = browser.new_page(viewport={"width": 320, "height": 800})
+    page.goto(f"{base}/demarche-numerique-responsable/analyse-cycle-de-vie.html")
+    figure = page.evaluate("""() => { const img = document.querySelector('main figure img');
+        const box = img.parentElement, cap = document.getElementById(box.getAttribute('aria-labelledby'));
+        return {drawn: img.getBoundingClientRect().width, asked: parseFloat(img.style.width),
+                scrolls: box.scrollWidth > box.clientWidth, tab: box.tabIndex, role: box.getAttribute('role'),
+                named: cap ? cap.tagName + ' ' + cap.textContent : null,
+                hint: cap ? getComputedStyle(cap.querySelector('p'), '::after').content : '',
+                page: document.documentElement.scrollWidth} }""")
+    page.locator("main figure").screenshot(path=str(REPORTS / "figure-acv-320.png"))
+    page.close()
+    assert figure["drawn"] >= figure["asked"] >= 500, figure
+    assert figure["scrolls"] and figure["tab"] == 0 and figure["role"] == "region", figure
+    assert figure["named"] and " ".join(figure["named"].split()).startswith("FIGCAPTION Le cycle de vie"), figure
+    assert "défiler" in figure["hint"], figure
+    assert figure["page"] <= 320, figure
+
+
+def test_tables_that_nearly_fit_are_laid_out_to_fit(site, browser):
+    """At 1 280 px a table scrolls only when it is much wider than the text column (the
+    rendements table of nine columns), never for a few pixels (the annexes were 9 px too wide:
+    a scroll hint and a tab stop for nothing)."""
+    base, html_dir = site
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    near = {}
+    for path in ("fiches-pratiques/bureautique.html", "fiches-pratiques/impression.html",
+                 "fiches-pratiques/hebergement.html", "labels/produits.html"):
+        page.goto(f"{base}/{path}")
+        over = page.evaluate("""() => [...document.querySelectorAll('.fr-table__container')]
+            .map(c => (c.scrollWidth - c.clientWidth) / c.clientWidth).filter(x => x > 0.002)""")
+        if [x for x in over if x < 0.15]:
+            near[path] = over
+    page.close()
+    assert not near, near
+
+
+def test_printed_home_page_fills_its_first_page_and_ends_with_content(site, browser):
+    """On paper: the cards follow the introduction on the first page (not pushed whole to the
+    second, leaving it half blank), and the footer is a licence line, not a page of its own."""
+    import pypdfium2
+    base, _ = site
+    page = browser.new_page()
+    page.goto(f"{base}/index.html", wait_until="networkidle")
+    page.emulate_media(media="print")
+    footer = page.evaluate("document.querySelector('footer').getBoundingClientRect().height")
+    pdf = pypdfium2.PdfDocument(page.pdf(format="A4"))
+    texts = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
+    page.close()
+    assert "Matériels" in texts[0], texts[0][-300:]
+    assert "Consulter" in texts[-1], texts[-1][:300]
+    assert footer < 100, footer
+
+
+def test_a_missing_address_gets_the_404_page_at_any_depth(site, browser):
+    """Static hosts answer any missing address with /404.html: the DSFR's « Page non trouvée »,
+    styled and with working links wherever the missing address was."""
+    from axe_playwright_python.sync_playwright import Axe
+    base, _ = site
+    for missing in ("page-disparue.html", "fiches-pratiques/ancienne/adresse/profonde.html"):
+        page = browser.new_page(viewport={"width": 375, "height": 800})
+        failed = []
+        page.on("response", lambda r: failed.append((r.status, r.url))
+                if r.status >= 400 and r.request.resource_type != "document" else None)
+        answer = page.goto(f"{base}/{missing}", wait_until="networkidle")
+        assert answer.status == 404, missing
+        assert page.inner_text("main h1") == "Page non trouvée", missing
+        assert page.title().startswith("Page non trouvée – "), missing
+        assert not failed, failed                                          # stylesheets, fonts
+        assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith("Marianne")
+        links = page.evaluate("""() => [...document.querySelectorAll('a[href]:not([href^="#"]), form[action]')]
+            .map(a => a.href || a.action).filter(u => u.startsWith(location.origin))
+            .map(u => u.split('#')[0]).filter((u, i, all) => all.indexOf(u) === i)""")
+        assert len(links) >= 5, links
+        for url in links:
+            assert page.request.get(url).status == 200, (missing, url)
+        if "/" in missing:
+            assert not Axe().run(page, options=WCAG).response["violations"]
+            page.screenshot(path=str(REPORTS / "404-375.png"))
+        page.close()
 
 
 def test_table_captions_whole_and_scroll_boxes_tab_stops_only_when_they_scroll(site, browser):

@@ -153,7 +153,7 @@ def test_search_index_is_french_and_stemmed(guide_html):
 
 def test_every_term_resolves_to_the_glossary(guide_html):
     glossary = soup(guide_html / "glossaire.html")
-    ids = {tag["id"] for tag in glossary.select("dl.glossary dt[id]")}
+    ids = {tag["id"] for tag in glossary.select("dl.glossary dt[id], dl.glossary dt [id]")}
     assert len(ids) >= 37
     used = 0
     for path in guide_html.rglob("*.html"):
@@ -209,3 +209,71 @@ def test_no_placeholder_left_in_the_sources():
     bad = re.compile(r"à compléter|à rédiger|lorem ipsum|TODO|TBD", re.IGNORECASE)
     offenders = [str(p) for p in DOCS.rglob("*.md") if bad.search(p.read_text(encoding="utf-8"))]
     assert not offenders
+
+
+def test_glossary_synonyms_are_one_entry(guide_html):
+    """« DEEE » and « D3E » over one definition: one entry « DEEE, D3E » (two <dt> in a row looked
+    like a term without a definition), each term still the target of its {term} links."""
+    glossary = soup(guide_html / "glossaire.html")
+    entries = glossary.select("dl.glossary > dt")
+    lonely = [dt.get_text(strip=True) for dt in entries if dt.find_next_sibling() is None
+              or dt.find_next_sibling().name != "dd"]
+    assert not lonely, lonely
+    texts = {" ".join(dt.get_text().split()).rstrip("#") for dt in entries}
+    assert {"DEEE, D3E", "Chrome hexavalent, Chrome(VI)"} <= texts, sorted(texts)
+    for term in ("term-DEEE", "term-D3E", "term-Chrome-hexavalent", "term-Chrome-VI"):
+        assert glossary.select_one(f"dl.glossary dt#{term}, dl.glossary dt #{term}"), term
+
+
+def test_permalinks_are_beside_headings_not_inside(guide_html):
+    """No « # » inside a heading (its accessible name would end in « # »); each permalink is
+    named for where it goes and is no tab stop."""
+    inside, unnamed = [], []
+    for path in guide_html.rglob("*.html"):
+        page = soup(path)
+        inside += [(path.name, h.get_text()) for h in page.select(":is(h1,h2,h3,h4,h5,h6) a.headerlink")]
+        unnamed += [(path.name, a.get("href")) for a in page.select("a.headerlink")
+                    if a.get("tabindex") != "-1" or not a.get("aria-label", "").startswith("Lien vers ")]
+    assert not inside, inside[:5]
+    assert not unnamed, unnamed[:5]
+    heading = soup(guide_html / "fiches-pratiques/hebergement.html").select_one("#hebergement-reglementation")
+    link = heading.select_one("a.headerlink")
+    assert link["aria-label"] == "Lien vers la section « 1. Réglementation applicable »"
+
+
+def test_pdf_size_in_decimal_units(guide_html):
+    """771 241 octets are « 771 ko » (the DSFR's download links and the SI count 1 000 octets to
+    the ko; « 753 Ko » was a count of 1 024)."""
+    pdf = next((guide_html / "telechargements").glob("*.pdf"))
+    size = pdf.stat().st_size
+    expected = (f"{round(size / 1000)}\u00a0ko" if size < 999_500
+                else f"{size / 1e6:.1f}".replace(".", ",") + "\u00a0Mo")
+    for path in ("index.html", "fiches-pratiques/bureautique.html"):
+        labels = [a.get_text() for a in soup(guide_html / path).select('a[href*="telechargements/"][href$=".pdf"]')]
+        assert labels and all(f"(pdf {expected})" in label for label in labels), (path, labels, expected)
+
+
+#: English passages of the pages: marked lang="en" wherever they are (RGAA 8.7)
+ENGLISH = ["Typical electric consumption", "Forest Stewardship Council", "Restriction of Hazardous Substances"]
+
+
+def test_english_passages_are_marked(guide_html):
+    unmarked = []
+    for path in guide_html.rglob("*.html"):
+        main = soup(path).select_one("main")
+        for text in main.find_all(string=lambda t: any(e in t for e in ENGLISH)):
+            if text.find_parent(attrs={"lang": "en"}) is None:
+                unmarked.append((path.relative_to(guide_html).as_posix(), text.strip()[:60]))
+    assert not unmarked, unmarked
+
+
+def test_80_plus_levels_named_the_same_way(guide_html):
+    """The labels page and the hébergement fiche name the six 80 PLUS levels alike, by the
+    names the certification gives them (the beta's table translated two of six)."""
+    table = soup(guide_html / "labels/produits.html").select_one("#produits-table-80plus")
+    levels = [re.sub(r"^80 PLUS ", "", tr.select_one("td, th").get_text(strip=True))
+              for tr in table.select("tbody tr")]
+    assert levels == ["Standard", "Bronze", "Silver", "Gold", "Platinum", "Titanium"], levels
+    fiche = soup(guide_html / "fiches-pratiques/hebergement.html").select_one("main").get_text(" ")
+    note = fiche[fiche.index("ces niveaux"):][:300]
+    assert all(level in note for level in levels), note

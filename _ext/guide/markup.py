@@ -11,17 +11,28 @@ Writers keep typing what MyST and sphinx-design give them; the site's HTML is th
   box a tab stop only when it does scroll (see _templates/layout.html);
 - admonitions → callouts (`fr-callout`, green for tips, orange for what matters most);
   block quotes (the model clauses) → highlights (`fr-highlight`);
-- headings: long French words get soft hyphens at the right places (pyphen's French
-  patterns, as the PDF), so that a narrow screen breaks « interministé-rielle » with a hyphen
-  instead of anywhere; the page's title has no « # » permalink (it is the page's own address).
+- headings and table cells: long French words get soft hyphens at the right places (pyphen's
+  French patterns, as the PDF), so that a narrow screen breaks « interministé-rielle » with a
+  hyphen instead of anywhere, and a table that nearly fits its column is laid out to fit;
+- permalinks (« # ») stay out of what assistive technologies read as a heading and out of the
+  tab order: after the heading, not inside it, named « Lien vers la section « … » », reachable
+  with the mouse (shown on hover) and from a screen reader's list of links, never a tab stop;
+  the page's title has none (it is the page's own address);
+- glossary synonyms (« DEEE », « D3E » over one definition) are one entry, « DEEE, D3E », each
+  term keeping its own anchor for `{term}` links;
+- a figure given a width (`:width:`) is never drawn narrower: in a narrower column (a phone)
+  it scrolls sideways in a box that, when it does scroll, is a named tab stop like a wide table;
+- an e-mail address breaks only after its « @ » or before a dot, never inside a word.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from functools import lru_cache
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.writers.html5 import HTML5Translator
@@ -152,17 +163,83 @@ def hyphenate(text: str) -> str:
 
 # -- the translator -------------------------------------------------------------------------------
 
-class GuideTranslator(HTML5Translator):
+def permalink(ident: str, name: str) -> str:
+    """A « # » link to an anchor: named for what it points at, never a tab stop (the page's
+    headings, contents and side menu are the keyboard's way there); CSS shows it on hover."""
+    return (f'<a class="headerlink" href="#{ident}" tabindex="-1" '
+            f'aria-label="{html.escape(name)}">#</a>')
+
+
+def _is_address(text: str) -> bool:
+    return "://" in text or "@" in text or "www." in text
+
+
+class _GlossaryEntries:
+    """Glossary synonyms as one entry: `<dt id="term-DEEE">DEEE, <span id="term-D3E">D3E</span>`
+    and one permalink, instead of one <dt> per term (which looked like a term without a
+    definition). A mixin, so that other overrides of visit_term can still call super()."""
+
+    def _guide_glossary_term(self, node: nodes.term) -> bool:
+        return isinstance(node.parent.parent.parent, addnodes.glossary)
+
+    def _guide_synonym(self, node: nodes.term) -> bool:
+        return isinstance(node.previous_sibling(), nodes.term)
+
+    def visit_term(self, node: nodes.term) -> None:
+        if self._guide_glossary_term(node) and self._guide_synonym(node):
+            self.body.append(self.starttag(node, "span", "").replace("<span", ", <span", 1))
+            return
+        super().visit_term(node)
+
+    def depart_term(self, node: nodes.term) -> None:
+        if not self._guide_glossary_term(node):
+            super().depart_term(node)
+            return
+        if self._guide_synonym(node):
+            self.body.append("</span>")
+        if isinstance(node.next_node(descend=False, siblings=True), nodes.term):
+            return  # the entry's <dt> goes on with the synonym
+        first = node.parent.children[0]
+        if first["ids"] and self.config.html_permalinks and self.builder.add_permalinks:
+            self.body.append(permalink(first["ids"][0], f"Lien vers le terme « {first.astext()} »"))
+        self.body.append("</dt>")
+
+
+class GuideTranslator(_GlossaryEntries, HTML5Translator):
     """Sphinx's HTML5 translator, writing DSFR tables, callouts and highlights."""
 
     _guide_heading = 0
     _guide_tables = 0
+    _guide_cells = 0
+    _guide_mailto = False
 
-    # headings: hyphenation; no permalink on the page title
+    # headings and table cells: hyphenation; e-mail addresses: line breaks between their parts
     def visit_Text(self, node: nodes.Text) -> None:
-        if self._guide_heading and not self.protect_literal_text:
-            node = nodes.Text(hyphenate(node.astext()))
+        text = node.astext()
+        if self._guide_mailto:
+            text = re.sub(r"(@|&#64;)", r"\1<wbr>", self.encode(text))  # (Sphinx may cloak the @)
+            self.body.append(re.sub(r"(\.|&#46;)", r"<wbr>\1", text))
+            return
+        if (self._guide_heading or self._guide_cells) and not self.protect_literal_text \
+                and not _is_address(text):
+            node = nodes.Text(hyphenate(text))
         super().visit_Text(node)
+
+    def visit_entry(self, node: nodes.entry) -> None:
+        self._guide_cells += 1
+        super().visit_entry(node)
+
+    def depart_entry(self, node: nodes.entry) -> None:
+        self._guide_cells -= 1
+        super().depart_entry(node)
+
+    def visit_reference(self, node: nodes.Element) -> None:
+        super().visit_reference(node)
+        self._guide_mailto = node.get("refuri", "").startswith("mailto:")
+
+    def depart_reference(self, node: nodes.Element) -> None:
+        self._guide_mailto = False
+        super().depart_reference(node)
 
     def visit_title(self, node: nodes.title) -> None:
         if isinstance(node.parent, nodes.table):
@@ -174,6 +251,8 @@ class GuideTranslator(HTML5Translator):
             return
         if isinstance(node.parent, nodes.section):
             self._guide_heading += 1
+            if self._guide_section_permalink(node.parent):
+                self.body.append('<div class="guide-heading">')
         super().visit_title(node)
 
     def depart_title(self, node: nodes.title) -> None:
@@ -185,12 +264,45 @@ class GuideTranslator(HTML5Translator):
             return
         if isinstance(node.parent, nodes.section):
             self._guide_heading -= 1
+            super().depart_title(node)  # (add_permalink_ref writes nothing for a section)
+            if self._guide_section_permalink(node.parent):
+                self.body.append(permalink(node.parent["ids"][0],
+                                           f"Lien vers la section « {node.astext()} »") + "</div>\n")
+            return
         super().depart_title(node)
 
+    def _guide_section_permalink(self, section: nodes.section) -> bool:
+        """A section's permalink, after its heading: every section but the page's title (its
+        address is the page's)."""
+        return bool(self.section_level > 1 and section["ids"] and self.config.html_permalinks
+                    and self.builder.add_permalinks)
+
     def add_permalink_ref(self, node: nodes.Element, title: str) -> None:
-        if isinstance(node, nodes.section) and self.section_level <= 1:
-            return  # the page's title: its address is the page's
-        super().add_permalink_ref(node, title)
+        if isinstance(node, nodes.section):
+            return  # written after the heading (depart_title), not inside it
+        if node["ids"] and self.config.html_permalinks and self.builder.add_permalinks:
+            name = "Lien vers la figure" if isinstance(node, nodes.figure) else title
+            self.body.append(permalink(node["ids"][0], name))
+
+    # figures: one given a width scrolls rather than shrinks below it
+    def visit_image(self, node: nodes.image) -> None:
+        scroll = isinstance(node.parent, nodes.figure) and bool(node.get("width"))
+        if scroll:
+            self.body.append('<div class="guide-scroll">')
+        super().visit_image(node)
+        if scroll:
+            self.body.append("</div>")
+
+    def visit_caption(self, node: nodes.caption) -> None:
+        start = len(self.body)
+        super().visit_caption(node)
+        figure = node.parent
+        if isinstance(figure, nodes.figure) and figure["ids"]:  # <figcaption id>: names the scroll box
+            for i in range(start, len(self.body)):
+                if self.body[i].startswith("<figcaption>"):
+                    self.body[i] = self.body[i].replace(
+                        "<figcaption>", f'<figcaption id="{figure["ids"][0]}-legende">', 1)
+                    break
 
     # tables
     def _table_start(self, node: nodes.table, caption_id: str | None) -> str:

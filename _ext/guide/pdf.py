@@ -59,10 +59,11 @@ def is_news(env, docname: str) -> bool:
 
 
 def size_fr(size: int) -> str:
-    """1 920 660 octets → « 1,8 Mo » (Mo of 1 024 × 1 024 octets, as the original site)."""
-    if size < 1024 * 1024:
-        return f"{round(size / 1024):d}\u00a0Ko"
-    return f"{size / (1024 * 1024):.1f}".replace(".", ",") + "\u00a0Mo"
+    """771 241 octets → « 771 ko », 1 920 660 → « 1,9 Mo »: decimal units (ko = 1 000 octets), as
+    the SI, the French administration and the DSFR's own download links (dsfr.module.js) write."""
+    if size < 999_500:
+        return f"{round(size / 1000):d}\u00a0ko"
+    return f"{size / 1_000_000:.1f}".replace(".", ",") + "\u00a0Mo"
 
 
 class GuidePDFBuilder(SingleFileHTMLBuilder):

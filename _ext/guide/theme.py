@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -22,8 +25,12 @@ from .release import date_fr, parse_date, release_of  # noqa: F401 - release_of:
 # The project's own stylesheet comes last: its rules win over the DSFR's and sphinx-design's
 # by order, never by !important.
 OWN_CSS = "guide.css"
+#: the page static hosts serve for an address that does not exist (GitHub Pages, Netlify…)
+NOT_FOUND = "404"
 #: titles of the pages Sphinx writes without a source
-PAGE_TITLES = {"search": "Rechercher"}
+PAGE_TITLES = {"search": "Rechercher", NOT_FOUND: "Page non trouvée"}
+#: pages without the side menu (and its skip link) or the breadcrumb: the DSFR's error page
+PAGES_WITHOUT_MENU = {NOT_FOUND}
 
 
 def page_dates(app: Sphinx, docname: str) -> tuple[dt.date | None, dt.date | None]:
@@ -122,7 +129,8 @@ def html_page_context(app: Sphinx, pagename: str, templatename: str, context: di
     # No script file from Sphinx or sphinx-design: the search page loads its own two.
     context["script_files"] = []
     body = context.get("body", "")
-    context["guide_has_tables"] = "fr-table__container" in body
+    context["guide_has_scroll"] = "fr-table__container" in body or "guide-scroll" in body
+    context["guide_menu"] = pagename not in PAGES_WITHOUT_MENU
     # Stylesheets a page does not use are not sent: sphinx-design's (55 Ko) only where one of
     # its components is left (cards and grids become DSFR markup), Pygments' only where
     # highlighted code is. Then ours last.
@@ -145,7 +153,7 @@ def html_page_context(app: Sphinx, pagename: str, templatename: str, context: di
     # Breadcrumbs: guide home › parents › current page (not a link). Pages Sphinx makes itself
     # (the search page) have no title in the context: theirs is given here.
     crumbs = []
-    if pagename != app.config.root_doc:
+    if pagename not in (app.config.root_doc, *PAGES_WITHOUT_MENU):
         crumbs.append({"title": "Accueil du guide",
                        "link": app.builder.get_relative_uri(pagename, app.config.root_doc)})
         for parent in context.get("parents", []):
@@ -166,6 +174,39 @@ def html_page_context(app: Sphinx, pagename: str, templatename: str, context: di
         "updated_iso": updated.isoformat() if updated else "",
         "updated_fr": date_fr(updated) if updated else "",
     }
+
+
+# -- The error page (« Page non trouvée ») -----------------------------------------------------------
+# Static hosts serve /404.html for any missing address, at any depth, without redirecting: its
+# links cannot be relative to where it is written. They start from the site's root path instead
+# (`guide_site_path`, by default the path of html_baseurl).
+
+_RELATIVE_URL = re.compile(r'(\s(?:href|src|action)=")(?![a-z][a-z0-9+.-]*:|/|#)([^"]*)"')
+
+
+def site_path(app: Sphinx) -> str:
+    path = app.config.guide_site_path or urlsplit(app.config.html_baseurl or "").path or "/"
+    return "/" + path.strip("/") + "/" if path.strip("/") else "/"
+
+
+def not_found_page(app: Sphinx):
+    if isinstance(app.builder, StandaloneHTMLBuilder) and app.builder.name == "html":
+        yield NOT_FOUND, {"title": PAGE_TITLES[NOT_FOUND]}, "404.html"
+
+
+def absolute_links(html_text: str, root: str) -> str:
+    """Every relative address of a page written at the site's root, made absolute from `root`."""
+    return _RELATIVE_URL.sub(lambda m: f'{m.group(1)}{root}{m.group(2)}"', html_text)
+
+
+def write_not_found(app: Sphinx, exception) -> None:
+    if exception is not None or not isinstance(app.builder, StandaloneHTMLBuilder) \
+            or app.builder.name != "html":
+        return
+    page = Path(app.outdir) / f"{NOT_FOUND}.html"
+    if page.exists():
+        page.write_text(absolute_links(page.read_text(encoding="utf-8"), site_path(app)),
+                        encoding="utf-8")
 
 
 # -- « Plan du site » ------------------------------------------------------------------------------
@@ -236,6 +277,12 @@ def outdated_sitemap(app: Sphinx, env, added: set, changed: set, removed: set) -
 
 
 def setup_theme(app: Sphinx) -> None:
+    app.add_config_value("guide_site_path", "", "html", types=[str],
+                         description="Path of the published site's root (« /publications/guide/ »), "
+                                     "from which the 404 page's links start; default: the path of "
+                                     "html_baseurl")
+    app.connect("html-collect-pages", not_found_page)
+    app.connect("build-finished", write_not_found, priority=300)  # before the DSFR pruning reads it
     app.add_node(sitemap)
     app.add_directive("guide-plan-du-site", SitemapDirective)
     app.connect("doctree-resolved", add_version_line)
