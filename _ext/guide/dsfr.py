@@ -57,7 +57,7 @@ INLINE_MAX_BYTES = 4096  # icons smaller than this become data: URIs
 
 def dsfr_dist(app: Sphinx) -> Path:
     """The DSFR's dist folder (stylesheets, icons, Marianne), or a clear error if missing."""
-    dist = Path(app.confdir, app.config.guide_dsfr_dist or DEFAULT_DIST)
+    dist = Path(app.confdir, app.config.guide_dsfr_dist)
     if not (dist / "core").is_dir():
         raise ExtensionError(
             f"DSFR introuvable ({dist}) : lancez « make » (il installe le paquet npm @gouvfr/dsfr "
@@ -503,7 +503,10 @@ def minify_css(css: str) -> str:
 # -- Sphinx glue ----------------------------------------------------------------------------------
 
 def _is_site_builder(app: Sphinx) -> bool:
-    return isinstance(app.builder, StandaloneHTMLBuilder) and app.builder.name in ("html", "dirhtml")
+    """An HTML site whose project asks for the DSFR (`guide_dsfr_dist` set, as the guide's
+    conf.py does): another project using the extension's checks needs no DSFR."""
+    return (isinstance(app.builder, StandaloneHTMLBuilder) and app.builder.name in ("html", "dirhtml")
+            and bool(app.config.guide_dsfr_dist))
 
 
 def _add_stylesheet(app: Sphinx) -> None:
@@ -550,9 +553,10 @@ def write_stylesheet(app: Sphinx, exception) -> None:
 
 
 def setup_dsfr(app: Sphinx) -> None:
-    app.add_config_value("guide_dsfr_dist", DEFAULT_DIST, "html", types=[str],
-                         description="The DSFR's dist folder (npm package @gouvfr/dsfr), "
-                                     "relative to conf.py")
+    app.add_config_value("guide_dsfr_dist", "", "html", types=[str],
+                         description="The DSFR's dist folder (npm package @gouvfr/dsfr, "
+                                     f"usually {DEFAULT_DIST}), relative to conf.py; "
+                                     "empty: the site ships no DSFR")
     app.add_config_value("guide_dsfr_modules", DEFAULT_MODULES, "html", types=[list],
                          description="DSFR modules shipped (core, component names, "
                                      "utility/icons/<family>), in cascade order")
