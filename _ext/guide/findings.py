@@ -27,7 +27,7 @@ from sphinx.util import logging
 
 logger = logging.getLogger("guide")
 
-CHECKS = ("links", "metadata", "licence", "assets", "pdf")
+CHECKS = ("links", "metadata", "licence", "assets", "pdf", "search")
 REPORT_DIR = "_reports"
 
 
