@@ -34,9 +34,10 @@ from test_browser import ARGS, CHROMIUM, QuietHandler, browser, site  # noqa: F4
 #: A query's page, cold: the page (HTML, two stylesheets, two fonts, favicon), Pagefind (script,
 #: entry, metadata, engine), the index chunks of its words, the fragments of its first results.
 QUERY_REQUESTS = 15
-#: Bytes of that page. Above the 300 Ko of the other pages: the page with its fonts and styles
-#: weighs 192 Ko and Pagefind's engine 107 Ko (pagefind.js 47 Ko, its WebAssembly 60 Ko) before
-#: the first index chunk (README, « Recherche »).
+#: Bytes of that page, cold. OVER the 300 Ko the README allows any page (noted there): the page
+#: with its fonts and styles weighs 193 Ko (Marianne 116 Ko, dsfr.css 53 Ko) and Pagefind's
+#: engine 108 Ko (pagefind.js 47 Ko, its WebAssembly 60 Ko) before the first index chunk (8 Ko)
+#: and fragments (3 to 13 Ko each); measured 324 to 351 Ko for the reviewer's queries.
 QUERY_BYTES = 360_000
 
 #: query → (expected page [#section], rank it must reach at worst: 1 = first, 3 = top three)
@@ -68,6 +69,21 @@ NOT_FOUND = {
     "durée": [],                                                        # never « durable » marked
 }
 STOP_WORDS = {"de", "des", "du", "la", "le", "les", "d", "l"}
+#: the reviewer's queries (issue 13) → pages that must be among the results shown at once, without
+#: « Afficher plus » (within the request budget). On this content, fin-de-vie holds no
+#: « reconditionné » and bureautique no « 80 PLUS »: the pages that do say them are expected.
+#: (Without its accent, Pagefind scores bureautique lower: it comes fifth, behind « Afficher plus ».)
+SHOWN_AT_ONCE = {
+    "reconditionné": ["fiches-pratiques/bureautique.html", "demarche-numerique-responsable/alternative-achat.html"],
+    "reconditionne": ["fiches-pratiques/reseaux.html", "demarche-numerique-responsable/alternative-achat.html"],
+    "ecolabel": ["labels/produits.html", "labels/index.html"],
+    "R543-172": ["demarche-numerique-responsable/fin-de-vie.html", "fiches-pratiques/bureautique.html"],
+    "PUE": ["fiches-pratiques/hebergement.html", "glossaire.html"],
+    "clause sociale": ["fiches-pratiques/bureautique.html"],
+    "80 PLUS": ["labels/produits.html", "fiches-pratiques/hebergement.html"],
+    "cloud": ["fiches-pratiques/hebergement.html"],
+    "DEEE": ["demarche-numerique-responsable/fin-de-vie.html"],
+}
 
 pytestmark = [pytest.mark.browser]
 needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium absent : lancez « make test »")
@@ -156,6 +172,22 @@ def test_query_finds_its_page_with_marked_excerpts_within_budget(site, browser, 
     for word in words:      # the expected page's excerpt holds every word of the query
         assert any(stands_for(m, word) for m in marked), (query, word, first["excerpt"])
     assert "«\u00a0" in found["status"] and "trouvée" in found["status"], found["status"]
+
+
+@needs_chromium
+@pytest.mark.parametrize("query", list(SHOWN_AT_ONCE))
+def test_reviewer_queries_show_their_pages_at_once(site, browser, query):  # noqa: F811
+    """The pages a buyer expects are on the first screen of results, not behind « Afficher
+    plus »; « cloud » lands on the hosting fiche's cloud section before the pages that merely
+    name it in a card."""
+    base, _ = site
+    found = run_search(browser, base, query)
+    pages = [p.split("#")[0] for p in found["pages"]]
+    for expected in SHOWN_AT_ONCE[query]:
+        assert expected in pages, (query, expected, found["pages"])
+    assert not found["problems"] and found["requests"] <= QUERY_REQUESTS, found
+    if query == "cloud":
+        assert found["pages"][:2].count("fiches-pratiques/hebergement.html#hebergement-modeles-cloud") == 1, found["pages"]
 
 
 @needs_chromium

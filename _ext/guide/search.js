@@ -193,7 +193,10 @@ async function run() {
   let pagefind;
   try {
     pagefind = await import(new URL("pagefind/pagefind.js", root).href);
-    await pagefind.options({ noWorker: true });
+    // Pagefind's ranking favours short pages (pageLength 0.75, BM25's b): a fiche that says
+    // « reconditionné » five times came after pages that say it once or twice. At 0.3 length
+    // counts less (0.1 would put a fiche's passing « écolabels » before the Écolabel's section).
+    await pagefind.options({ noWorker: true, ranking: { pageLength: 0.3 } });
   } catch (error) {
     status.textContent = location.protocol === "file:"
       ? "La recherche ne fonctionne pas sur une copie du site ouverte comme un fichier : servez le "
