@@ -386,7 +386,7 @@ def test_project_stylesheet_last_and_scripts_as_the_statement_says(site, browser
     page.close()
     assert inline
     assert "seulement pour la recherche" not in statement
-    assert "replie" in statement and "tableaux" in statement
+    assert "replie" in statement and "tableaux" in statement and "Pagefind" in statement
 
 
 def test_dsfr_identity_marianne_and_mandatory_links(site, browser):
