@@ -76,7 +76,7 @@ STOP_WORDS = {"de", "des", "du", "la", "le", "les", "d", "l"}
 SHOWN_AT_ONCE = {
     "reconditionné": ["fiches-pratiques/bureautique.html", "demarche-numerique-responsable/alternative-achat.html"],
     "reconditionne": ["fiches-pratiques/reseaux.html", "demarche-numerique-responsable/alternative-achat.html"],
-    "ecolabel": ["labels/produits.html", "labels/index.html"],
+    "ecolabel": ["labels/produits.html", "glossaire.html"],
     "R543-172": ["demarche-numerique-responsable/fin-de-vie.html", "fiches-pratiques/bureautique.html"],
     "PUE": ["fiches-pratiques/hebergement.html", "glossaire.html"],
     "clause sociale": ["fiches-pratiques/bureautique.html"],
@@ -330,7 +330,7 @@ def test_bundle_holds_only_what_the_search_page_loads(guide_html):
     chunks = list((bundle / "index").iterdir())     # small chunks: one query word costs ~8 Ko
     assert len(chunks) >= 8 and max(p.stat().st_size for p in chunks) < 16_000
     for name in ("searchindex.js", "_static/searchtools.js", "_static/language_data.js",
-                 "_static/french-stemmer.js", "_static/guide-search.js", "_search"):
+                 "_static/french-stemmer.js", "_static/sphinx_highlight.js", "_static/guide-search.js", "_search"):
         assert not (guide_html / name).exists(), name        # Sphinx's search and ours of 0.1
 
 

@@ -55,6 +55,7 @@ KIND_LABELS = {"home": "Accueil", "section": "Rubrique", "fiche": "Fiche pratiqu
 #: Sphinx's search files, published unused if left in the output
 SPHINX_SEARCH_FILES = ("searchindex.js", "_static/searchtools.js", "_static/language_data.js",
                        "_static/french-stemmer.js", "_static/base-stemmer.js",
+                       "_static/sphinx_highlight.js",   # (marks ?highlight= words from its results)
                        "_static/guide-search.js")   # (the last one: the hand-written search of 0.1)
 TIMEOUT = 300  # seconds
 #: Pagefind splits its word index into chunks of about this many postings (default 20 000: four
