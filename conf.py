@@ -46,6 +46,7 @@ html_baseurl = "https://ecoresponsable.numerique.gouv.fr/publications/guide-prat
 html_favicon = str(ROOT / "_static" / "favicon.svg")
 html_style = ["guide.css"]
 guide_dsfr_dist = str(ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist")  # the DSFR (npm, package.json)
+guide_pagefind = str(ROOT / "node_modules" / ".bin" / "pagefind")  # the search (npm, package.json)
 html_theme_options = {"nosidebar": True}
 
 

@@ -28,7 +28,7 @@ from . import collector, reports
 
 logger = logging.getLogger("guide")
 
-CHECKS = ("links", "metadata", "licence", "assets", "pdf")
+CHECKS = ("links", "metadata", "licence", "assets", "pdf", "search")
 REPORT_DIR = "_reports"
 
 

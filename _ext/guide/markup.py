@@ -37,6 +37,8 @@ from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.writers.html5 import HTML5Translator
 
+from . import search
+
 HYPHENATE_FROM = 13     # letters: shorter words fit a phone's line, and need no break
 ADMONITION_COLOURS = {"tip": "fr-callout--green-emeraude", "important": "fr-callout--orange-terre-battue",
                       "warning": "fr-callout--orange-terre-battue", "caution": "fr-callout--orange-terre-battue"}
@@ -346,6 +348,15 @@ class GuideTranslator(_GlossaryEntries, HTML5Translator):
     def visit_block_quote(self, node: nodes.Element) -> None:
         node["classes"] = [*node["classes"], "fr-highlight"]
         super().visit_block_quote(node)
+
+    # search: what Pagefind indexes, and where a result lands (see search.py)
+    def visit_section(self, node: nodes.section) -> None:
+        super().visit_section(node)
+        self.body[-1] = search.tag_start(self, node, self.body[-1])
+
+    def visit_term(self, node: nodes.term) -> None:
+        super().visit_term(node)
+        self.body[-1] = search.tag_start(self, node, self.body[-1])
 
 
 def setup_markup(app: Sphinx) -> None:
