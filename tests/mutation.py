@@ -104,8 +104,9 @@ def run(module: str, children: int, sample: int) -> int:
     if sample:
         # A first run that matches no mutant makes mutmut generate them all (and collect which
         # test runs which function); then the sample is run.
+        # (mutmut then fails its filter on purpose, with a traceback nobody needs to read)
         subprocess.run([*mutmut, f"guide.{module}.x_aucun_mutant"], cwd=where, env=env,
-                       stdout=subprocess.DEVNULL)
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         codes = _codes(module)
         names = sample_of(module, codes)
         # What an earlier run killed stays killed; survivors are tried again (tests change).
