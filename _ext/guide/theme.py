@@ -190,7 +190,11 @@ def site_path(app: Sphinx) -> str:
 
 
 def not_found_page(app: Sphinx):
-    if isinstance(app.builder, StandaloneHTMLBuilder) and app.builder.name == "html":
+    """The 404 page, for a project whose templates have one (the guide's `_templates/404.html`;
+    another project using the extension's checks gets none)."""
+    if not (isinstance(app.builder, StandaloneHTMLBuilder) and app.builder.name == "html"):
+        return
+    if any(Path(app.confdir, folder, "404.html").is_file() for folder in app.config.templates_path):
         yield NOT_FOUND, {"title": PAGE_TITLES[NOT_FOUND]}, "404.html"
 
 
