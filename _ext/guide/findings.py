@@ -117,6 +117,11 @@ def _emit_page_findings(app: Sphinx, env: BuildEnvironment) -> None:
 
 # -- reports ------------------------------------------------------------------------------------
 
+def active_checks(app: Sphinx) -> list[str]:
+    """The checks this project runs: the search's only where it asks for Pagefind."""
+    return [c for c in CHECKS if c != "search" or getattr(app.config, "guide_pagefind", "")]
+
+
 def write_reports(app: Sphinx, findings: list[Finding]) -> tuple[Path, Path]:
     """_reports/findings.json and findings.junit.xml: one suite per check, a passing case
     « aucune anomalie » for a check that found nothing, a failing case per finding."""
@@ -126,7 +131,7 @@ def write_reports(app: Sphinx, findings: list[Finding]) -> tuple[Path, Path]:
     json_path = reports.write_json(outdir / "findings.json", {
         "builder": app.builder.name, "count": len(records), "findings": records})
     suites = []
-    for check in CHECKS:
+    for check in active_checks(app):
         cases = [reports.Case(f"{f.where()} {f.code}", f"guide.{check}", f.source, f.line or 0,
                               failure=(f.code, f.message, f"{f.where()}: {f.text()}"))
                  for f in ordered if f.check == check]
@@ -142,7 +147,7 @@ def _finish(app: Sphinx, exception) -> None:
     findings = list(_emitted(app))
     json_path, junit_path = write_reports(app, findings)
     counts = Counter(f.check for f in findings)
-    rows = " · ".join(f"{check} : {counts.get(check, 0)}" for check in CHECKS)
+    rows = " · ".join(f"{check} : {counts.get(check, 0)}" for check in active_checks(app))
     logger.info("")
     logger.info(f"Vérifications du guide — {len(findings)} anomalie(s) ({rows})")
     logger.info(f"Rapports : {relative_source(app, path=json_path)}, "

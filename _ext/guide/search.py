@@ -66,7 +66,10 @@ INDEX_CHUNK_SIZE = 4000
 
 
 def _site_builder(builder) -> bool:
-    return isinstance(builder, StandaloneHTMLBuilder) and builder.name in ("html", "dirhtml")
+    """An HTML site whose project asks for Pagefind (`guide_pagefind` set, as the guide's
+    conf.py does); another project keeps Sphinx's own search."""
+    return (isinstance(builder, StandaloneHTMLBuilder) and builder.name in ("html", "dirhtml")
+            and bool(builder.config.guide_pagefind))
 
 
 # -- what the pages say to Pagefind ----------------------------------------------------------------
@@ -238,8 +241,10 @@ def run_pagefind(app: Sphinx, exception) -> None:
 
 
 def setup_search(app: Sphinx) -> None:
-    app.add_config_value("guide_pagefind", DEFAULT_PAGEFIND, "", types=[str],
-                         description="The Pagefind CLI (npm package pagefind), relative to conf.py")
+    app.add_config_value("guide_pagefind", "", "", types=[str],
+                         description=f"The Pagefind CLI (npm package pagefind, usually "
+                                     f"{DEFAULT_PAGEFIND}), relative to conf.py; empty: "
+                                     "Sphinx's own search")
     app.connect("builder-inited", _no_sphinx_index)
     app.connect("html-collect-pages", _search_page)
     # after the DSFR stylesheet (400) and the footers' check (500), before the reports (900)
