@@ -94,7 +94,7 @@ def test_pdf_text_holds_every_page(reader, guide_build):
         by_title[title] = sum(len(WORD.findall(t)) for t in texts[start:end])
     for path in html_dir.rglob("*.html"):
         rel = path.relative_to(html_dir).as_posix()
-        if rel.startswith(("actualites/", "_")) or rel in ("search.html", "genindex.html", "accessibilite.html",
+        if rel.startswith(("actualites/", "_")) or rel in ("search.html", "404.html", "genindex.html", "accessibilite.html",
                                                            "mentions-legales.html", "donnees-personnelles.html",
                                                            "plan-du-site.html"):  # site pages, not in the PDF
             continue
