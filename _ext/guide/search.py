@@ -45,7 +45,7 @@ from . import findings
 logger = logging.getLogger(__name__)
 
 BUNDLE_DIR = "pagefind"
-DEFAULT_PAGEFIND = "node_modules/.bin/pagefind"
+DEFAULT_PAGEFIND = ""   # no Pagefind search unless the project sets it (the guide: conf.py)
 SCRIPT = Path(__file__).with_name("search.js")
 #: inside a page's content, what is never indexed nor shown in an excerpt
 IGNORED = (".headerlink", ".version-line", ".news-date", ".no-search")
@@ -66,7 +66,8 @@ INDEX_CHUNK_SIZE = 4000
 
 
 def _site_builder(builder) -> bool:
-    return isinstance(builder, StandaloneHTMLBuilder) and builder.name in ("html", "dirhtml")
+    return isinstance(builder, StandaloneHTMLBuilder) and builder.name in ("html", "dirhtml") \
+        and bool(builder.config.guide_pagefind)   # another project keeps Sphinx's own search
 
 
 # -- what the pages say to Pagefind ----------------------------------------------------------------
@@ -239,7 +240,8 @@ def run_pagefind(app: Sphinx, exception) -> None:
 
 def setup_search(app: Sphinx) -> None:
     app.add_config_value("guide_pagefind", DEFAULT_PAGEFIND, "", types=[str],
-                         description="The Pagefind CLI (npm package pagefind), relative to conf.py")
+                         description="The Pagefind CLI (npm package pagefind), relative to conf.py; "
+                                     "empty: Sphinx's own search")
     app.connect("builder-inited", _no_sphinx_index)
     app.connect("html-collect-pages", _search_page)
     # after the DSFR stylesheet (400) and the footers' check (500), before the reports (900)

@@ -190,8 +190,18 @@ def site_path(app: Sphinx) -> str:
 
 
 def not_found_page(app: Sphinx):
-    if isinstance(app.builder, StandaloneHTMLBuilder) and app.builder.name == "html":
+    if isinstance(app.builder, StandaloneHTMLBuilder) and app.builder.name == "html" \
+            and _has_template(app, "404.html"):   # another project may have none
         yield NOT_FOUND, {"title": PAGE_TITLES[NOT_FOUND]}, "404.html"
+
+
+def _has_template(app: Sphinx, name: str) -> bool:
+    from jinja2 import TemplateNotFound
+    try:
+        app.builder.templates.environment.get_template(name)
+    except TemplateNotFound:
+        return False
+    return True
 
 
 def absolute_links(html_text: str, root: str) -> str:
