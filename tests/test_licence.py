@@ -93,6 +93,30 @@ def test_a_footer_showing_another_licence_is_a_finding(meta_root, build):
     assert "[guide.licence]" in app.warning.getvalue()
 
 
+def test_a_footer_naming_another_licence_is_a_finding(meta_root, build):
+    # The right address, but the text the reader sees names the release's licence (review H1).
+    change_layout(meta_root, "{{ guide_footer.licence_name|e }}", "Licence Ouverte / Etalab 2.0")
+    app, report = build(meta_root)
+    assert footer_licence(app.outdir / "nc.html") == (
+        "Licence Ouverte / Etalab 2.0", "https://spdx.org/licenses/CC-BY-NC-4.0.html")
+    assert licence_findings(report) == sorted([
+        ("bonne.md", "footer-licence-mismatch", marker_line(meta_root / "bonne.md", "licence:")),
+        ("nc.md", "footer-licence-mismatch", marker_line(meta_root / "nc.md", "licence:"))])
+    nc = next(f for f in report["findings"] if f["source"] == "nc.md")
+    assert (nc["message"], nc["fix"]) == (
+        "le pied de page de nc.html montre « Licence Ouverte / Etalab 2.0 », pas la licence "
+        "« CC-BY-NC-4.0 » que la page déclare",
+        "le texte du lien rel=\"license\" doit nommer la licence : guide_footer.licence_name "
+        "(« CC-BY-NC-4.0 ») ou son identifiant SPDX")
+
+
+def test_a_footer_may_name_the_licence_by_its_spdx_id(meta_root, build):
+    change_layout(meta_root, "{{ guide_footer.licence_name|e }}",
+                  "licence {{ guide_footer.licence|e }}")
+    _, report = build(meta_root)
+    assert licence_findings(report) == []
+
+
 def test_a_footer_dropped_by_the_template_is_a_finding_on_every_page(meta_root, build):
     change_layout(meta_root, '<footer class="pied">', '<div class="pied">')
     app, report = build(meta_root)
