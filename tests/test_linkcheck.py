@@ -306,6 +306,32 @@ def test_only_good_links_exit_0(server, rootdir, tmp_path):
     assert report["summary"] == {"ok": 2}
 
 
+def test_a_link_of_an_included_fragment_is_one_occurrence_at_the_fragment(server, rootdir,
+                                                                        tmp_path, build):
+    """Review M1: a fragment included by two pages is checked and reported once, at its own
+    file and line."""
+    base, _ = server
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-linkcheck", src)
+    (src / "_fragments").mkdir()
+    (src / "_fragments" / "clause.md").write_text(f"Une clause.\n\nFRAG : <{base}/404>\n",
+                                                  encoding="utf-8")
+    include = "```{include} _fragments/clause.md\n```\n"
+    (src / "index.md").write_text(PAGE.format(links=f"<{base}/ok>\n\n{include}\n```{{toctree}}\n"
+                                              "autre\n```"), encoding="utf-8")
+    (src / "autre.md").write_text(PAGE.format(links=include), encoding="utf-8")
+    with open(src / "conf.py", "a", encoding="utf-8") as conf:
+        conf.write('\nexclude_patterns = ["_fragments"]\n')
+    app, _ = build(src, "guidelinks", outdir=tmp_path / "build")
+    report = json.loads((app.outdir / "linkcheck.json").read_text(encoding="utf-8"))
+    broken = [(o["source"], o["line"]) for o in report["occurrences"] if o["status"] == "broken"]
+    assert broken == [("_fragments/clause.md", 3)]
+    assert app.warning.getvalue().count("lien externe cassé") == 1
+    assert "_fragments/clause.md:3: WARNING: lien externe cassé" in app.warning.getvalue()
+    junit = (app.outdir / "linkcheck.junit.xml").read_text(encoding="utf-8")
+    assert junit.count("<failure") == 1 and 'file="_fragments/clause.md" line="3"' in junit
+
+
 def test_deadline_stops_the_whole_run(server, rootdir, tmp_path, build):
     base, _ = server
     src, _ = make_project(tmp_path, rootdir, base, "guide_linkcheck_deadline = 0.5\n"

@@ -398,6 +398,11 @@ class GuideLinkcheckBuilder(DummyBuilder):
 
         records = [occurrence(app, checker, cfg, docname, link, results)
                    for docname, link in occurrences]
+        # A fragment {include}d by several pages is one occurrence, at its own file and line.
+        unique: dict[tuple, Occurrence] = {}
+        for rec in records:
+            unique.setdefault((rec.uri, rec.source, rec.line), rec)
+        records = list(unique.values())
         for rec in records:
             if rec.status in (BROKEN, TIMEOUT):
                 findings.emit(app, findings.make(
@@ -405,7 +410,7 @@ class GuideLinkcheckBuilder(DummyBuilder):
                     f"lien externe cassé « {rec.uri} » : {rec.reason or rec.status}",
                     "corrigez l'adresse, remplacez-la par une source vivante, ou ajoutez-la à "
                     "guide_linkcheck_ignore si elle ne peut pas être vérifiée",
-                    docname=rec.docname, line=rec.line))
+                    line=rec.line, **_where(app, rec)))
             elif rec.status == REDIRECTED:
                 res = results[urldefrag(rec.uri)[0]]
                 kind = "permanente" if res.permanent else "temporaire"
@@ -414,7 +419,7 @@ class GuideLinkcheckBuilder(DummyBuilder):
                     findings.emit(app, findings.make(
                         app, "links", "external-redirect", message,
                         "remplacez l'adresse par sa cible, ou permettez la redirection dans "
-                        "guide_linkcheck_allowed_redirects", docname=rec.docname, line=rec.line,
+                        "guide_linkcheck_allowed_redirects", line=rec.line, **_where(app, rec),
                         severity="warning"))
                 else:
                     logger.info(f"{rec.source}:{rec.line}: {message}")
@@ -429,6 +434,13 @@ class GuideLinkcheckBuilder(DummyBuilder):
         logger.info(f"  dont {sum(1 for r in records if r.cached)} depuis le cache ({cache_path})")
 
 
+def _where(app: Sphinx, rec: Occurrence) -> dict:
+    """Where a finding of this occurrence is: its page, or the fragment the page includes."""
+    if rec.source == findings.relative_source(app, rec.docname):
+        return {"docname": rec.docname}
+    return {"path": Path(app.confdir, rec.source)}
+
+
 def occurrence(app: Sphinx, checker: Checker, cfg: GuideConfig, docname: str, link,
                results: dict[str, PageResult]) -> Occurrence:
     """The result of one occurrence: its page's result, then its own #fragment."""
@@ -441,8 +453,11 @@ def occurrence(app: Sphinx, checker: Checker, cfg: GuideConfig, docname: str, li
         status, reason = BROKEN, f"ancre #{fragment} absente de la page"
     if status == REDIRECTED and checker.redirect_allowed(page, res.final_url):
         status, reason = OK, f"redirection permise vers {res.final_url}"
-    return Occurrence(link.target, docname, findings.relative_source(app, docname), link.line,
-                      status, code, reason, redirect_to, res.cached)
+    # A link of an {include}d fragment is at the fragment's file and line (links.Link.source).
+    source = findings.relative_source(app, path=link.source) if getattr(link, "source", "") \
+        else findings.relative_source(app, docname)
+    return Occurrence(link.target, docname, source, link.line, status, code, reason,
+                      redirect_to, res.cached)
 
 
 def load_cache(path: Path) -> dict:
