@@ -74,7 +74,7 @@ def test_reports_hold_one_failure_per_finding_with_its_file_and_line(meta_root, 
                 for case in junit.iter("testcase") if case.find("failure") is not None]
     assert sorted(failures) == sorted((f["source"], f["line"] or 0, f["code"])
                                       for f in report["findings"])
-    assert int(junit.get("failures")) == int(junit.get("tests")) - 4 == report["count"]
+    assert int(junit.get("failures")) == int(junit.get("tests")) - 5 == report["count"]
     for case in junit.iter("testcase"):
         failure = case.find("failure")
         if failure is not None:
@@ -86,7 +86,7 @@ def test_reports_hold_one_failure_per_finding_with_its_file_and_line(meta_root, 
         assert int(suite.get("failures")) == sum(c.find("failure") is not None for c in cases)
     # the checks that found nothing say so with a passing case
     passing = {s.get("name") for s in junit.iter("testsuite") if s.get("failures") == "0"}
-    assert passing == {"guide.links", "guide.licence", "guide.assets", "guide.pdf"}
+    assert passing == {"guide.links", "guide.licence", "guide.assets", "guide.pdf", "guide.search"}
     assert "Vérifications du guide — " in app.status.getvalue()
 
 
@@ -101,9 +101,10 @@ def test_reports_of_a_clean_project_say_there_is_nothing(copy_root, build):
     app, report = build(src)
     assert report == {"builder": "html", "count": 0, "findings": []}
     junit = ET.parse(app.outdir / "_reports" / "findings.junit.xml").getroot()
-    assert (junit.get("tests"), junit.get("failures")) == ("5", "0")
+    assert (junit.get("tests"), junit.get("failures")) == ("6", "0")
     assert [s.get("name") for s in junit.iter("testsuite")] == \
-        ["guide.links", "guide.metadata", "guide.licence", "guide.assets", "guide.pdf"]
+        ["guide.links", "guide.metadata", "guide.licence", "guide.assets", "guide.pdf",
+         "guide.search"]
     assert app.warning.getvalue() == ""
 
 
@@ -200,6 +201,44 @@ def test_a_bad_release_file_is_a_configuration_error_not_a_traceback(meta_root, 
     proc, _ = build_root(meta_root, tmp_path / "out")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert "release.toml" in proc.stderr and words in proc.stderr, proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize(("key", "value", "words"), [
+    ("updated", '"hier"', "updated = 'hier' n'est pas une date AAAA-MM-JJ"),
+    ("licence", '"etalab-2.O"', "licence = 'etalab-2.O' : ni identifiant SPDX"),
+    ("authors", '"moi"', "authors doit être une liste de noms"),
+    ("publisher", '""', "publisher doi(ven)t être du texte non vide"),
+])
+def test_a_wrong_release_value_is_reported_at_its_key(meta_root, tmp_path, key, value, words):
+    """Review M3: the key's line, not the table's header."""
+    release = meta_root / "release.toml"
+    text = release.read_text(encoding="utf-8")
+    text = re.sub(rf"^{key} = .*$", f"{key} = {value}", text, flags=re.M)
+    release.write_text(text, encoding="utf-8")
+    proc, _ = build_root(meta_root, tmp_path / "out")
+    line = marker_line(release, f"{key} = ")
+    assert proc.returncode == 2 and f"release.toml:{line}: ERROR: " in proc.stderr and \
+        words in proc.stderr, proc.stderr[-2000:]
+
+
+def test_a_bad_release_file_replaces_the_reports_of_the_last_build(meta_root, tmp_path):
+    """Review M2: after exit 2, findings.json and the JUnit file do not still present the
+    findings of the previous build as current; they carry the error."""
+    out = tmp_path / "out"
+    proc, report = build_root(meta_root, out)
+    assert proc.returncode == 0 and report["count"] > 1
+    release = meta_root / "release.toml"
+    release.write_text(release.read_text(encoding="utf-8").replace(
+        "published = 2021-04-29", "published = 2021-02-30"), encoding="utf-8")
+    proc, report = build_root(meta_root, out)
+    assert proc.returncode == 2
+    assert report["count"] == 1 and report["error"].startswith("release.toml:")
+    (finding,) = report["findings"]
+    assert (finding["source"], finding["line"], finding["code"]) == (
+        "release.toml", marker_line(release, "published"), "release-unreadable")
+    assert finding["message"].startswith("fichier de la version illisible")
+    junit = ET.parse(out / "_reports" / "findings.junit.xml").getroot()
+    assert junit.get("failures") == "1"
 
 
 def test_release_values_are_checked(tmp_path):
