@@ -11,6 +11,7 @@ import threading
 import time
 from collections import defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from xml.etree import ElementTree as ET
 
 import pytest
 
@@ -202,7 +203,7 @@ def test_every_status_is_found_and_reported(server, rootdir, tmp_path, build):
     assert "redirige (permanente, 301)" in warnings and "redirige (temporaire" not in warnings
     assert app.statuscode == 1
     junit = (app.outdir / "linkcheck.junit.xml").read_text(encoding="utf-8")
-    assert junit.count("<failure") == 7 and junit.count("<testcase") == 19  # 6 broken + 1 timeout
+    assert junit.count("<failure") == 8 and junit.count("<testcase") == 19  # 6 broken, 1 timeout, 1 301
 
 
 def test_one_fetch_per_page_head_first_and_get_for_anchors(server, rootdir, tmp_path, build):
@@ -330,6 +331,26 @@ def test_a_link_of_an_included_fragment_is_one_occurrence_at_the_fragment(server
     assert "_fragments/clause.md:3: WARNING: lien externe cassé" in app.warning.getvalue()
     junit = (app.outdir / "linkcheck.junit.xml").read_text(encoding="utf-8")
     assert junit.count("<failure") == 1 and 'file="_fragments/clause.md" line="3"' in junit
+
+
+def test_a_permanent_redirect_fails_every_report_and_the_exit_code(server, rootdir, tmp_path, build):
+    """Review M4: a permanent redirect not allowed is a finding, so it is a failure in
+    linkcheck.junit.xml and the exit status is 1, as in findings.json; a temporary one is
+    information only, in every report."""
+    base, _ = server
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-linkcheck", src)
+    (src / "index.md").write_text(PAGE.format(links=f"P : <{base}/r301>\n\nT : <{base}/r302>"),
+                                  encoding="utf-8")
+    app, report = build(src, "guidelinks", outdir=tmp_path / "build")
+    occurrences = json.loads((app.outdir / "linkcheck.json").read_text("utf-8"))["occurrences"]
+    assert [(o["status"], o["permanent"]) for o in occurrences] == [
+        ("redirected", True), ("redirected", False)]
+    assert [f["code"] for f in report["findings"]] == ["external-redirect"]
+    junit = ET.parse(app.outdir / "linkcheck.junit.xml").getroot()
+    failed = [c.get("name") for c in junit.iter("testcase") if c.find("failure") is not None]
+    assert failed == [f"index.md:11 {base}/r301"] and junit.get("failures") == "1"
+    assert app.statuscode == 1
 
 
 def test_deadline_stops_the_whole_run(server, rootdir, tmp_path, build):

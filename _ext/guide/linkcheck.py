@@ -149,6 +149,13 @@ class Occurrence:
     reason: str
     redirect_to: str = ""
     cached: bool = False
+    permanent: bool = False   # a redirected link: every hop is 301 or 308 (a finding)
+
+    @property
+    def failed(self) -> bool:
+        """Broken, timed out, or permanently redirected (not allowed): a finding, a JUnit
+        failure and exit status 1."""
+        return self.status in (BROKEN, TIMEOUT) or (self.status == REDIRECTED and self.permanent)
 
 
 class _Ids(HTMLParser):
@@ -424,8 +431,10 @@ class GuideLinkcheckBuilder(DummyBuilder):
                 else:
                     logger.info(f"{rec.source}:{rec.line}: {message}")
         write_reports(Path(self.outdir), records, elapsed, checker.requests)
-        if any(r.status in (BROKEN, TIMEOUT) for r in records):
-            app.statuscode = 1  # as Sphinx's linkcheck: broken links fail, reports written
+        if any(r.failed for r in records):
+            # As Sphinx's linkcheck: broken links fail, reports written. A permanent redirect
+            # is a finding too (findings.json), so it fails here and in linkcheck.junit.xml.
+            app.statuscode = 1
         counts = Counter(r.status for r in records)
         logger.info("")
         logger.info(f"Liens externes vérifiés en {elapsed:.1f} s ({checker.requests} requête(s)) :")
@@ -457,7 +466,7 @@ def occurrence(app: Sphinx, checker: Checker, cfg: GuideConfig, docname: str, li
     source = findings.relative_source(app, path=link.source) if getattr(link, "source", "") \
         else findings.relative_source(app, docname)
     return Occurrence(link.target, docname, source, link.line, status, code, reason,
-                      redirect_to, res.cached)
+                      redirect_to, res.cached, status == REDIRECTED and res.permanent)
 
 
 def load_cache(path: Path) -> dict:
@@ -484,6 +493,9 @@ def write_reports(outdir: Path, records: list[Occurrence], elapsed: float, reque
         case = reports.Case(f"{r.source}:{r.line} {r.uri}", "guide.linkcheck", r.source, r.line)
         if r.status in (BROKEN, TIMEOUT):
             case.failure = (r.status, r.reason, f"{r.source}:{r.line}: {r.uri} : {r.reason}")
+        elif r.failed:
+            reason = f"redirection permanente vers {r.redirect_to}"
+            case.failure = ("redirected", reason, f"{r.source}:{r.line}: {r.uri} : {reason}")
         elif r.status == IGNORED:
             case.skipped = r.reason
         cases.append(case)
