@@ -179,6 +179,23 @@ def test_a_wrong_setting_is_reported_clearly_and_replaced_by_its_default(meta_ro
     assert app.config.guide_linkcheck_workers == 128 and app.config.guide_linkcheck_ignore == []
 
 
+def test_a_float_setting_can_be_given_with_dash_d(meta_root, tmp_path):
+    """Review M9: `-D guide_linkcheck_timeout=2.5` is taken, `=abc` is the extension's clear
+    guide.config warning (not Sphinx's « unsupported type »)."""
+    proc, _ = build_root(meta_root, tmp_path / "out", "-D", "guide_linkcheck_timeout=2.5", "-D",
+                         "guide_linkcheck_cache_ttl=60", "-D", "guide_linkcheck_backoff=abc")
+    assert "unsupported type" not in proc.stderr and "guide_linkcheck_timeout" not in proc.stderr
+    assert "guide_linkcheck_backoff = 'abc' : attendu : un nombre (par exemple 2.5) ; valeur par " \
+        "défaut utilisée : 0.5" in proc.stderr, proc.stderr[-2000:]
+
+
+def test_float_settings_from_dash_d_are_numbers(meta_root, build):
+    from guide.config import settings
+    app, _ = build(meta_root, guide_linkcheck_timeout="2.5", guide_linkcheck_deadline="30")
+    assert (settings(app).linkcheck_timeout, settings(app).linkcheck_deadline) == (2.5, 30.0)
+    assert "guide_linkcheck" not in app.warning.getvalue()
+
+
 def test_a_wrong_setting_fails_a_strict_build_without_traceback(meta_root, tmp_path):
     proc, _ = build_root(meta_root, tmp_path / "out", "-W", "--keep-going", "-D",
                          "guide_linkcheck_workers=0")
