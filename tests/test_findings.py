@@ -74,7 +74,7 @@ def test_reports_hold_one_failure_per_finding_with_its_file_and_line(meta_root, 
                 for case in junit.iter("testcase") if case.find("failure") is not None]
     assert sorted(failures) == sorted((f["source"], f["line"] or 0, f["code"])
                                       for f in report["findings"])
-    assert int(junit.get("failures")) == int(junit.get("tests")) - 4 == report["count"]
+    assert int(junit.get("failures")) == int(junit.get("tests")) - 5 == report["count"]
     for case in junit.iter("testcase"):
         failure = case.find("failure")
         if failure is not None:
@@ -86,7 +86,7 @@ def test_reports_hold_one_failure_per_finding_with_its_file_and_line(meta_root, 
         assert int(suite.get("failures")) == sum(c.find("failure") is not None for c in cases)
     # the checks that found nothing say so with a passing case
     passing = {s.get("name") for s in junit.iter("testsuite") if s.get("failures") == "0"}
-    assert passing == {"guide.links", "guide.licence", "guide.assets", "guide.pdf"}
+    assert passing == {"guide.links", "guide.licence", "guide.assets", "guide.pdf"}  # no Pagefind: no search check
     assert "Vérifications du guide — " in app.status.getvalue()
 
 
@@ -178,6 +178,23 @@ def test_a_wrong_setting_is_reported_clearly_and_replaced_by_its_default(meta_ro
     assert app.config.guide_linkcheck_workers == 128 and app.config.guide_linkcheck_ignore == []
 
 
+def test_a_float_setting_can_be_given_with_dash_d(meta_root, tmp_path):
+    """Review M9: `-D guide_linkcheck_timeout=2.5` is taken, `=abc` is the extension's clear
+    guide.config warning (not Sphinx's « unsupported type »)."""
+    proc, _ = build_root(meta_root, tmp_path / "out", "-D", "guide_linkcheck_timeout=2.5", "-D",
+                         "guide_linkcheck_cache_ttl=60", "-D", "guide_linkcheck_backoff=abc")
+    assert "unsupported type" not in proc.stderr and "guide_linkcheck_timeout" not in proc.stderr
+    assert "guide_linkcheck_backoff = 'abc' : attendu : un nombre (par exemple 2.5) ; valeur par " \
+        "défaut utilisée : 0.5" in proc.stderr, proc.stderr[-2000:]
+
+
+def test_float_settings_from_dash_d_are_numbers(meta_root, build):
+    from guide.config import settings
+    app, _ = build(meta_root, guide_linkcheck_timeout="2.5", guide_linkcheck_deadline="30")
+    assert (settings(app).linkcheck_timeout, settings(app).linkcheck_deadline) == (2.5, 30.0)
+    assert "guide_linkcheck" not in app.warning.getvalue()
+
+
 def test_a_wrong_setting_fails_a_strict_build_without_traceback(meta_root, tmp_path):
     proc, _ = build_root(meta_root, tmp_path / "out", "-W", "--keep-going", "-D",
                          "guide_linkcheck_workers=0")
@@ -200,6 +217,44 @@ def test_a_bad_release_file_is_a_configuration_error_not_a_traceback(meta_root, 
     proc, _ = build_root(meta_root, tmp_path / "out")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert "release.toml" in proc.stderr and words in proc.stderr, proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize(("key", "value", "words"), [
+    ("updated", '"hier"', "updated = 'hier' n'est pas une date AAAA-MM-JJ"),
+    ("licence", '"etalab-2.O"', "licence = 'etalab-2.O' : ni identifiant SPDX"),
+    ("authors", '"moi"', "authors doit être une liste de noms"),
+    ("publisher", '""', "publisher doi(ven)t être du texte non vide"),
+])
+def test_a_wrong_release_value_is_reported_at_its_key(meta_root, tmp_path, key, value, words):
+    """Review M3: the key's line, not the table's header."""
+    release = meta_root / "release.toml"
+    text = release.read_text(encoding="utf-8")
+    text = re.sub(rf"^{key} = .*$", f"{key} = {value}", text, flags=re.M)
+    release.write_text(text, encoding="utf-8")
+    proc, _ = build_root(meta_root, tmp_path / "out")
+    line = marker_line(release, f"{key} = ")
+    assert proc.returncode == 2 and f"release.toml:{line}: ERROR: " in proc.stderr and \
+        words in proc.stderr, proc.stderr[-2000:]
+
+
+def test_a_bad_release_file_replaces_the_reports_of_the_last_build(meta_root, tmp_path):
+    """Review M2: after exit 2, findings.json and the JUnit file do not still present the
+    findings of the previous build as current; they carry the error."""
+    out = tmp_path / "out"
+    proc, report = build_root(meta_root, out)
+    assert proc.returncode == 0 and report["count"] > 1
+    release = meta_root / "release.toml"
+    release.write_text(release.read_text(encoding="utf-8").replace(
+        "published = 2021-04-29", "published = 2021-02-30"), encoding="utf-8")
+    proc, report = build_root(meta_root, out)
+    assert proc.returncode == 2
+    assert report["count"] == 1 and report["error"].startswith("release.toml:")
+    (finding,) = report["findings"]
+    assert (finding["source"], finding["line"], finding["code"]) == (
+        "release.toml", marker_line(release, "published"), "release-unreadable")
+    assert finding["message"].startswith("fichier de la version illisible")
+    junit = ET.parse(out / "_reports" / "findings.junit.xml").getroot()
+    assert junit.get("failures") == "1"
 
 
 def test_release_values_are_checked(tmp_path):

@@ -48,8 +48,9 @@ def change_layout(root, old, new):
 
 
 def licence_findings(report):
+    """The footer findings (licence.md's seeded unknown id aside)."""
     return sorted((f["source"], f["code"], f["line"]) for f in report["findings"]
-                  if f["check"] == "licence")
+                  if f["check"] == "licence" and f["code"] != "licence-unknown")
 
 
 def test_the_footer_shows_the_licence_the_page_declares(meta_root, build):
@@ -63,8 +64,8 @@ def test_the_footer_shows_the_licence_the_page_declares(meta_root, build):
     # an unknown id is reported once, at its line, and the footer keeps the release's licence
     line = marker_line(meta_root / "licence.md", "licence: CC-BY-4")
     assert licence_findings(report) == [] and \
-        [(f["source"], f["line"]) for f in report["findings"] if f["code"] == "licence-unknown"] \
-        == [("licence.md", line)]
+        [(f["source"], f["line"], f["check"]) for f in report["findings"]
+         if f["code"] == "licence-unknown"] == [("licence.md", line, "licence")]   # review M10
     assert footer_licence(app.outdir / "licence.html")[0] == "Licence Ouverte / Etalab 2.0"
 
 
@@ -91,6 +92,30 @@ def test_a_footer_showing_another_licence_is_a_finding(meta_root, build):
         "master/LO.md, pas à la licence « CC-BY-NC-4.0 » que la page déclare",
         "le gabarit doit montrer guide_footer.licence_url")
     assert "[guide.licence]" in app.warning.getvalue()
+
+
+def test_a_footer_naming_another_licence_is_a_finding(meta_root, build):
+    # The right address, but the text the reader sees names the release's licence (review H1).
+    change_layout(meta_root, "{{ guide_footer.licence_name|e }}", "Licence Ouverte / Etalab 2.0")
+    app, report = build(meta_root)
+    assert footer_licence(app.outdir / "nc.html") == (
+        "Licence Ouverte / Etalab 2.0", "https://spdx.org/licenses/CC-BY-NC-4.0.html")
+    assert licence_findings(report) == sorted([
+        ("bonne.md", "footer-licence-mismatch", marker_line(meta_root / "bonne.md", "licence:")),
+        ("nc.md", "footer-licence-mismatch", marker_line(meta_root / "nc.md", "licence:"))])
+    nc = next(f for f in report["findings"] if f["source"] == "nc.md")
+    assert (nc["message"], nc["fix"]) == (
+        "le pied de page de nc.html montre « Licence Ouverte / Etalab 2.0 », pas la licence "
+        "« CC-BY-NC-4.0 » que la page déclare",
+        "le texte du lien rel=\"license\" doit nommer la licence : guide_footer.licence_name "
+        "(« CC-BY-NC-4.0 ») ou son identifiant SPDX")
+
+
+def test_a_footer_may_name_the_licence_by_its_spdx_id(meta_root, build):
+    change_layout(meta_root, "{{ guide_footer.licence_name|e }}",
+                  "licence {{ guide_footer.licence|e }}")
+    _, report = build(meta_root)
+    assert licence_findings(report) == []
 
 
 def test_a_footer_dropped_by_the_template_is_a_finding_on_every_page(meta_root, build):

@@ -11,6 +11,7 @@ import threading
 import time
 from collections import defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from xml.etree import ElementTree as ET
 
 import pytest
 
@@ -202,7 +203,7 @@ def test_every_status_is_found_and_reported(server, rootdir, tmp_path, build):
     assert "redirige (permanente, 301)" in warnings and "redirige (temporaire" not in warnings
     assert app.statuscode == 1
     junit = (app.outdir / "linkcheck.junit.xml").read_text(encoding="utf-8")
-    assert junit.count("<failure") == 7 and junit.count("<testcase") == 19  # 6 broken + 1 timeout
+    assert junit.count("<failure") == 8 and junit.count("<testcase") == 19  # 6 broken, 1 timeout, 1 301
 
 
 def test_one_fetch_per_page_head_first_and_get_for_anchors(server, rootdir, tmp_path, build):
@@ -304,6 +305,52 @@ def test_only_good_links_exit_0(server, rootdir, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads((tmp_path / "out" / "linkcheck.json").read_text(encoding="utf-8"))
     assert report["summary"] == {"ok": 2}
+
+
+def test_a_link_of_an_included_fragment_is_one_occurrence_at_the_fragment(server, rootdir,
+                                                                        tmp_path, build):
+    """Review M1: a fragment included by two pages is checked and reported once, at its own
+    file and line."""
+    base, _ = server
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-linkcheck", src)
+    (src / "_fragments").mkdir()
+    (src / "_fragments" / "clause.md").write_text(f"Une clause.\n\nFRAG : <{base}/404>\n",
+                                                  encoding="utf-8")
+    include = "```{include} _fragments/clause.md\n```\n"
+    (src / "index.md").write_text(PAGE.format(links=f"<{base}/ok>\n\n{include}\n```{{toctree}}\n"
+                                              "autre\n```"), encoding="utf-8")
+    (src / "autre.md").write_text(PAGE.format(links=include), encoding="utf-8")
+    with open(src / "conf.py", "a", encoding="utf-8") as conf:
+        conf.write('\nexclude_patterns = ["_fragments"]\n')
+    app, _ = build(src, "guidelinks", outdir=tmp_path / "build")
+    report = json.loads((app.outdir / "linkcheck.json").read_text(encoding="utf-8"))
+    broken = [(o["source"], o["line"]) for o in report["occurrences"] if o["status"] == "broken"]
+    assert broken == [("_fragments/clause.md", 3)]
+    assert app.warning.getvalue().count("lien externe cassé") == 1
+    assert "_fragments/clause.md:3: WARNING: lien externe cassé" in app.warning.getvalue()
+    junit = (app.outdir / "linkcheck.junit.xml").read_text(encoding="utf-8")
+    assert junit.count("<failure") == 1 and 'file="_fragments/clause.md" line="3"' in junit
+
+
+def test_a_permanent_redirect_fails_every_report_and_the_exit_code(server, rootdir, tmp_path, build):
+    """Review M4: a permanent redirect not allowed is a finding, so it is a failure in
+    linkcheck.junit.xml and the exit status is 1, as in findings.json; a temporary one is
+    information only, in every report."""
+    base, _ = server
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-linkcheck", src)
+    (src / "index.md").write_text(PAGE.format(links=f"P : <{base}/r301>\n\nT : <{base}/r302>"),
+                                  encoding="utf-8")
+    app, report = build(src, "guidelinks", outdir=tmp_path / "build")
+    occurrences = json.loads((app.outdir / "linkcheck.json").read_text("utf-8"))["occurrences"]
+    assert [(o["status"], o["permanent"]) for o in occurrences] == [
+        ("redirected", True), ("redirected", False)]
+    assert [f["code"] for f in report["findings"]] == ["external-redirect"]
+    junit = ET.parse(app.outdir / "linkcheck.junit.xml").getroot()
+    failed = [c.get("name") for c in junit.iter("testcase") if c.find("failure") is not None]
+    assert failed == [f"index.md:11 {base}/r301"] and junit.get("failures") == "1"
+    assert app.statuscode == 1
 
 
 def test_deadline_stops_the_whole_run(server, rootdir, tmp_path, build):

@@ -136,3 +136,37 @@ def test_a_link_written_twice_in_a_paragraph_is_found_at_each_line(links_root, b
     _, report = build(links_root)
     lines = [f[1] for f in link_findings(report) if f[2] == "page-unknown" and "c.md" in f[3]]
     assert lines == [marker_line(a, "BROKEN-PAGE"), marker_line(a, "AGAIN")]
+
+
+FRAGMENT = """Un paragraphe partagé par deux pages.
+
+Voir {ref}`etiquette-du-fragment` — FRAG-LABEL
+
+[page absente](page-du-fragment.md) — FRAG-PAGE
+"""
+
+
+def test_a_broken_link_of_an_included_fragment_is_reported_once_at_the_fragment(links_root, build):
+    """Review M1: not against every page that includes it, with the fragment's line number."""
+    (links_root / "_fragments").mkdir()
+    fragment = links_root / "_fragments" / "partage.md"
+    fragment.write_text(FRAGMENT, encoding="utf-8")
+    with open(links_root / "conf.py", "a", encoding="utf-8") as conf:
+        conf.write('\nexclude_patterns = ["_fragments"]\n')
+    for page in ("a.md", "b.md"):
+        path = links_root / page
+        path.write_text(path.read_text(encoding="utf-8") + "\n```{include} _fragments/partage.md\n```\n",
+                        encoding="utf-8")
+    app, report = build(links_root)
+    found = [f for f in link_findings(report) if "fragment" in f[3]]
+    assert found == [
+        ("_fragments/partage.md", marker_line(fragment, "FRAG-LABEL"), "label-unknown",
+         "{ref} vers « etiquette-du-fragment » : étiquette inconnue ; déclarez « (nom)= » avant "
+         "le titre visé"),
+        ("_fragments/partage.md", marker_line(fragment, "FRAG-PAGE"), "page-unknown",
+         "lien interne cassé vers « page-du-fragment.md » : page inconnue ; "
+         "vérifiez le chemin (relatif, avec .md)")]
+    warnings = app.warning.getvalue()
+    assert f"_fragments/partage.md:{marker_line(fragment, 'FRAG-PAGE')}: WARNING: lien interne " \
+        "cassé vers « page-du-fragment.md »" in warnings
+    assert warnings.count("page-du-fragment.md") == 1

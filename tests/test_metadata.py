@@ -80,9 +80,10 @@ def page(**front) -> str:
 
 def test_each_rule_reports_its_defect_at_its_line(meta_root, build):
     app, report = build(meta_root)
-    assert by_key(report) == expected_findings(meta_root)   # and nothing in bonne.md, index.md
-    assert all(f["check"] == "metadata" and f["severity"] == "error"
-               for f in report["findings"]), report["findings"]
+    # and nothing in bonne.md, index.md; the page's licence is the licence check's (review M10)
+    assert {**by_key(report), **by_key(report, "licence")} == expected_findings(meta_root)
+    assert all(f["check"] == ("licence" if f["code"] == "licence-unknown" else "metadata")
+               and f["severity"] == "error" for f in report["findings"]), report["findings"]
     # through Sphinx's logger, with file:line and type guide.metadata
     line = marker_line(meta_root / "faute-de-frappe.md", "udpated:")
     assert f"faute-de-frappe.md:{line}: WARNING: « udpated » : clé inconnue" in app.warning.getvalue()
@@ -248,13 +249,43 @@ def test_an_unreadable_value_names_its_tag_and_line():
 def test_values_of_the_wrong_type_are_described():
     _, problems = check("---\ntitle: 12\n---\n# T\n")
     assert [(p.code, p.message, p.fix) for p in problems] == [(
-        "invalid-type", "« title » est un nombre au lieu de du texte",
+        "invalid-type", "« title » : un nombre au lieu d'un texte",
         "mettez la valeur entre guillemets")]
     _, problems = check("---\ntitle: !!binary AAEC\norphan: oui\n---\n# T\n")
     assert sorted((p.line, p.message, p.fix) for p in problems) == [
-        (2, "« title » est des données binaires au lieu de du texte",
+        (2, "« title » : des données binaires au lieu d'un texte",
          "mettez la valeur entre guillemets"),
-        (3, "« orphan » est du texte au lieu de boolean", "écrivez true ou false")]
+        (3, "« orphan » : du texte au lieu d'un booléen", "écrivez true ou false")]
+
+
+@pytest.mark.parametrize(("line", "code", "message", "fix"), [
+    ("updated:", "invalid-date", "« updated » est vide",
+     "écrivez une date réelle, par exemple « updated: 2021-04-29 »"),
+    ("updated: 20210429", "invalid-date", "« updated: 20210429 » n'est pas une date AAAA-MM-JJ",
+     "écrivez une date réelle, par exemple « updated: 2021-04-29 »"),
+    ("updated: 2021-4-30", "invalid-date", "« updated: 2021-4-30 » n'est pas une date AAAA-MM-JJ",
+     "écrivez une date réelle, par exemple « updated: 2021-04-29 »"),
+    ("licence:", "licence-invalid", "« licence » est vide",
+     "écrivez un identifiant SPDX, par exemple « licence: etalab-2.0 »"),
+    ("licence: 2", "licence-invalid", "« licence: 2 » n'est pas un identifiant de licence",
+     "écrivez un identifiant SPDX, par exemple « licence: etalab-2.0 »"),
+    ("title:", "invalid-type", "« title » est vide", "écrivez sa valeur après « title: »"),
+])
+def test_empty_and_numeric_values_get_the_right_fix(line, code, message, fix):
+    """Review M5, M6: a date is asked for as a date, a licence as an SPDX id; « 2021-4-30 »
+    is a format problem, not a day that does not exist."""
+    _, problems = check(f"---\n{line}\n---\n# T\n")
+    assert [(p.code, p.line, p.message, p.fix) for p in problems
+            if p.code != "missing-key"] == [(code, 2, message, fix)]
+
+
+def test_front_matter_licence_errors_are_the_licence_check(meta_root, build):
+    """Review M10: filed under guide.licence, so that the summary, the JUnit suite and
+    suppress_warnings = ["guide.licence"] see them."""
+    app, report = build(meta_root)
+    codes = {(f["check"], f["code"]) for f in report["findings"] if f["source"] == "licence.md"}
+    assert codes == {("licence", "licence-unknown")}
+    assert "[guide.licence]" in app.warning.getvalue()
 
 
 def test_long_values_are_cut_in_messages():

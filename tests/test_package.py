@@ -2,17 +2,21 @@
 environment gives a `guide` extension that builds another project (tests/roots/test-minimal,
 with its own conf.py) and reports its findings, with the exit codes Sphinx documents.
 
-The environment gets the package from the repository (built by pip, as anyone would install
-it); its dependencies (Sphinx, MyST…) are this project's, seen through a path file, so that the
-test downloads nothing and takes seconds."""
+The environment gets the package from the repository with its declared dependencies, resolved
+by pip as anyone would install it (from PyPI, or pip's cache: about a minute the first time): a
+module the extension imports but the package does not declare fails here. A static test checks
+the same thing without pip: every third-party import of _ext/guide/ is a declared dependency."""
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import json
+import re
 import shutil
 import subprocess
 import sys
-import sysconfig
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -34,15 +38,11 @@ def venv(tmp_path_factory) -> Path:
     # An empty environment (not even pip: this project's pip installs into it, --python).
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True,
                    timeout=120)
-    python = env / "bin" / "python"
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()"
-                                "['purelib'])"], capture_output=True, text=True,
-                               check=True).stdout.strip())
-    # The dependencies: this project's installed packages, after the new environment's own.
-    (site / "zz-dependances.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    proc = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install",
-                           "--no-deps", "--quiet", str(repo)], capture_output=True, text=True,
-                          timeout=600)
+    # The package and the dependencies it declares, nothing else (no --no-deps, no path file
+    # to this project's packages): what `pip install .` gives anyone.
+    proc = subprocess.run([sys.executable, "-m", "pip", "--python", str(env / "bin" / "python"),
+                           "install", "--quiet", str(repo)], capture_output=True, text=True,
+                          timeout=900)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     return env
 
@@ -71,6 +71,8 @@ def test_the_installed_extension_builds_another_project(venv, rootdir, tmp_path)
     assert report["count"] == 0
     page = (tmp_path / "out" / "article.html").read_text(encoding="utf-8")
     assert 'href="https://creativecommons.org/licenses/by/4.0/deed.fr" rel="license"' in page
+    # no DSFR (reserved to State sites) nor Pagefind unless the project asks for them (review H3)
+    assert not list((tmp_path / "out").rglob("*dsfr*")) and "pagefind" not in page
     # the same project with a broken link and a front matter of another kind: reported, exit 1
     article = src / "article.md"
     article.write_text(article.read_text(encoding="utf-8").replace("date: 2024-01-20",
@@ -83,3 +85,38 @@ def test_the_installed_extension_builds_another_project(venv, rootdir, tmp_path)
     assert "article.md:4: WARNING: « auteur » : clé inconnue" in proc.stderr
     assert "index.md:8: WARNING: lien interne cassé vers « article.md#la-fin » : ancre inconnue" \
         in proc.stderr
+
+
+#: modules only the PDF builder imports: the `pdf` extra (pip install ".[pdf]")
+PDF_MODULES = {"pdf", "pdfbook", "pdftags"}
+
+
+def _requirement_names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[<>=!~ ;\[]", r, maxsplit=1)[0].lower().replace("_", "-")
+            for r in requirements}
+
+
+def _imports(path: Path) -> set[str]:
+    """Top-level names of the modules a file imports (anywhere in it, lazily or not)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module.split(".")[0])
+    return names - set(sys.stdlib_module_names) - {"guide"}
+
+
+def test_every_import_of_the_extension_is_a_declared_dependency():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime = _requirement_names(project["dependencies"])
+    pdf = runtime | _requirement_names(project["optional-dependencies"]["pdf"])
+    distributions = importlib.metadata.packages_distributions()
+    missing = set()
+    for path in sorted((ROOT / "_ext" / "guide").glob("*.py")):
+        declared = pdf if path.stem in PDF_MODULES else runtime
+        for module in _imports(path):
+            dists = {d.lower().replace("_", "-") for d in distributions.get(module, [module])}
+            if not dists & declared:
+                missing.add(f"{path.name}: {module} ({', '.join(sorted(dists))})")
+    assert not missing, "importé mais non déclaré dans pyproject.toml : " + "; ".join(sorted(missing))

@@ -46,6 +46,11 @@ def instance_of(*types: type):
 
 def number(minimum: float = 0):
     def check(value):
+        if isinstance(value, str):   # from `-D guide_…=2.5` (see setup_config)
+            try:
+                value = float(value.strip().replace(",", "."))
+            except ValueError:
+                raise ConfigValueError("attendu : un nombre (par exemple 2.5)") from None
         instance_of(int, float)(value)
         if value < minimum:
             raise ConfigValueError(f"attendu : un nombre au moins égal à {minimum:g}")
@@ -311,9 +316,21 @@ def validate(app: Sphinx, config: Config) -> None:
     app._guide_config = from_config(config)  # noqa: SLF001 - per application
 
 
+def _float_default(value: float):
+    def default(config: Config) -> float:
+        return value
+    return default
+
+
 def setup_config(app: Sphinx) -> None:
     for f in dc.fields(GuideConfig):
-        app.add_config_value(PREFIX + f.name, default_of(f), f.metadata["rebuild"],
+        default = default_of(f)
+        if isinstance(default, float):
+            # Sphinx 9 converts a `-D name=value` by the type of the default and refuses a
+            # float one ("unsupported type"); it passes the text on for a callable default,
+            # which number() then converts and checks (review M9).
+            default = _float_default(default)
+        app.add_config_value(PREFIX + f.name, default, f.metadata["rebuild"],
                              types=f.metadata["types"], description=f.metadata["help"])
     # Before every other config-inited listener: they read validated values.
     app.connect("config-inited", validate, priority=300)

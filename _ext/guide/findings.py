@@ -122,14 +122,19 @@ def active_checks(app: Sphinx) -> list[str]:
     return [c for c in CHECKS if c != "search" or getattr(app.config, "guide_pagefind", "")]
 
 
-def write_reports(app: Sphinx, findings: list[Finding]) -> tuple[Path, Path]:
+def write_reports(app: Sphinx, findings: list[Finding], error: str = "") -> tuple[Path, Path]:
     """_reports/findings.json and findings.junit.xml: one suite per check, a passing case
-    « aucune anomalie » for a check that found nothing, a failing case per finding."""
+    « aucune anomalie » for a check that found nothing, a failing case per finding. `error`:
+    the build stopped before checking anything (its cause is the one finding)."""
     outdir = Path(app.outdir) / REPORT_DIR
     ordered = sorted(findings, key=Finding.sort_key)
     records = [{k: v for k, v in asdict(f).items() if k != "docname"} for f in ordered]
-    json_path = reports.write_json(outdir / "findings.json", {
-        "builder": app.builder.name, "count": len(records), "findings": records})
+    builder = getattr(app, "builder", None)
+    data = {"builder": builder.name if builder else None, "count": len(records),
+            "findings": records}
+    if error:
+        data["error"] = error
+    json_path = reports.write_json(outdir / "findings.json", data)
     suites = []
     for check in active_checks(app):
         cases = [reports.Case(f"{f.where()} {f.code}", f"guide.{check}", f.source, f.line or 0,

@@ -138,12 +138,14 @@ def check_assets(app: Sphinx, env) -> None:
 # -- every page carries its footer -------------------------------------------------------------
 
 class _FooterProbe(HTMLParser):
-    """The targets of the rel="license" links inside the page's <footer> elements."""
+    """The rel="license" links inside the page's <footer> elements: (target, text shown)."""
 
     def __init__(self):
         super().__init__()
         self.depth = 0
         self.licence_links: list[str] = []
+        self.licence_texts: list[str] = []
+        self._text: list[str] | None = None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -151,10 +153,28 @@ class _FooterProbe(HTMLParser):
             self.depth += 1
         elif tag == "a" and self.depth and "license" in (attrs.get("rel") or "").lower().split():
             self.licence_links.append(attrs.get("href") or "")
+            self._text = []
+
+    def handle_data(self, data):
+        if self._text is not None:
+            self._text.append(data)
 
     def handle_endtag(self, tag):
-        if tag == "footer" and self.depth:
+        if tag == "a" and self._text is not None:
+            self.licence_texts.append(" ".join("".join(self._text).split()))
+            self._text = None
+        elif tag == "footer" and self.depth:
             self.depth -= 1
+
+
+def _names(text: str, name: str, spdx_id: str) -> bool:
+    """Whether the text of a licence link names the licence: its name (guide_licences) or its
+    SPDX id, as words (« CC-BY-4.0 » does not name CC-BY-NC-4.0, nor the reverse)."""
+    text = " ".join(text.split()).casefold()
+    for wanted in {" ".join(name.split()).casefold(), spdx_id.casefold()}:
+        if wanted and re.search(rf"(?<![\w.-]){re.escape(wanted)}(?![\w-]|\.\w)", text):
+            return True
+    return False
 
 
 def check_footers(app: Sphinx, exception) -> None:
@@ -185,10 +205,22 @@ def check_footers(app: Sphinx, exception) -> None:
         info = licence_info(app, expected)
         if info is None and licence_problem(app, expected):
             continue  # not a licence at all: reported once, as licence-unknown, at its line
+        record = records.get(docname)
+        line = record.lines.get("licence") if record else None
+        if info is not None and all(href == info[1] for href in probe.licence_links):
+            wrong = sorted({t for t in probe.licence_texts if not _names(t, info[0], expected)})
+            if wrong:
+                shown = ", ".join(f"« {t} »" if t else "un lien sans texte" for t in wrong)
+                findings.emit(app, findings.make(
+                    app, CHECK, "footer-licence-mismatch",
+                    f"le pied de page de {published} montre {shown}, pas la licence "
+                    f"« {expected} » que la page déclare",
+                    "le texte du lien rel=\"license\" doit nommer la licence : "
+                    f"guide_footer.licence_name (« {info[0]} ») ou son identifiant SPDX",
+                    docname=docname, line=line))
+            continue
         if info is None or any(href != info[1] for href in probe.licence_links):
             shown = ", ".join(sorted(set(probe.licence_links)))
-            record = records.get(docname)
-            line = record.lines.get("licence") if record else None
             findings.emit(app, findings.make(
                 app, CHECK, "footer-licence-mismatch",
                 f"le pied de page de {published} renvoie à {shown}, pas à la licence "

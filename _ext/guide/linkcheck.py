@@ -149,6 +149,13 @@ class Occurrence:
     reason: str
     redirect_to: str = ""
     cached: bool = False
+    permanent: bool = False   # a redirected link: every hop is 301 or 308 (a finding)
+
+    @property
+    def failed(self) -> bool:
+        """Broken, timed out, or permanently redirected (not allowed): a finding, a JUnit
+        failure and exit status 1."""
+        return self.status in (BROKEN, TIMEOUT) or (self.status == REDIRECTED and self.permanent)
 
 
 class _Ids(HTMLParser):
@@ -398,6 +405,11 @@ class GuideLinkcheckBuilder(DummyBuilder):
 
         records = [occurrence(app, checker, cfg, docname, link, results)
                    for docname, link in occurrences]
+        # A fragment {include}d by several pages is one occurrence, at its own file and line.
+        unique: dict[tuple, Occurrence] = {}
+        for rec in records:
+            unique.setdefault((rec.uri, rec.source, rec.line), rec)
+        records = list(unique.values())
         for rec in records:
             if rec.status in (BROKEN, TIMEOUT):
                 findings.emit(app, findings.make(
@@ -405,7 +417,7 @@ class GuideLinkcheckBuilder(DummyBuilder):
                     f"lien externe cassé « {rec.uri} » : {rec.reason or rec.status}",
                     "corrigez l'adresse, remplacez-la par une source vivante, ou ajoutez-la à "
                     "guide_linkcheck_ignore si elle ne peut pas être vérifiée",
-                    docname=rec.docname, line=rec.line))
+                    line=rec.line, **_where(app, rec)))
             elif rec.status == REDIRECTED:
                 res = results[urldefrag(rec.uri)[0]]
                 kind = "permanente" if res.permanent else "temporaire"
@@ -414,19 +426,28 @@ class GuideLinkcheckBuilder(DummyBuilder):
                     findings.emit(app, findings.make(
                         app, "links", "external-redirect", message,
                         "remplacez l'adresse par sa cible, ou permettez la redirection dans "
-                        "guide_linkcheck_allowed_redirects", docname=rec.docname, line=rec.line,
+                        "guide_linkcheck_allowed_redirects", line=rec.line, **_where(app, rec),
                         severity="warning"))
                 else:
                     logger.info(f"{rec.source}:{rec.line}: {message}")
         write_reports(Path(self.outdir), records, elapsed, checker.requests)
-        if any(r.status in (BROKEN, TIMEOUT) for r in records):
-            app.statuscode = 1  # as Sphinx's linkcheck: broken links fail, reports written
+        if any(r.failed for r in records):
+            # As Sphinx's linkcheck: broken links fail, reports written. A permanent redirect
+            # is a finding too (findings.json), so it fails here and in linkcheck.junit.xml.
+            app.statuscode = 1
         counts = Counter(r.status for r in records)
         logger.info("")
         logger.info(f"Liens externes vérifiés en {elapsed:.1f} s ({checker.requests} requête(s)) :")
         for status in (OK, REDIRECTED, BROKEN, TIMEOUT, IGNORED):
             logger.info(f"  {status:<10} {counts.get(status, 0):>5}")
         logger.info(f"  dont {sum(1 for r in records if r.cached)} depuis le cache ({cache_path})")
+
+
+def _where(app: Sphinx, rec: Occurrence) -> dict:
+    """Where a finding of this occurrence is: its page, or the fragment the page includes."""
+    if rec.source == findings.relative_source(app, rec.docname):
+        return {"docname": rec.docname}
+    return {"path": Path(app.confdir, rec.source)}
 
 
 def occurrence(app: Sphinx, checker: Checker, cfg: GuideConfig, docname: str, link,
@@ -441,8 +462,11 @@ def occurrence(app: Sphinx, checker: Checker, cfg: GuideConfig, docname: str, li
         status, reason = BROKEN, f"ancre #{fragment} absente de la page"
     if status == REDIRECTED and checker.redirect_allowed(page, res.final_url):
         status, reason = OK, f"redirection permise vers {res.final_url}"
-    return Occurrence(link.target, docname, findings.relative_source(app, docname), link.line,
-                      status, code, reason, redirect_to, res.cached)
+    # A link of an {include}d fragment is at the fragment's file and line (links.Link.source).
+    source = findings.relative_source(app, path=link.source) if getattr(link, "source", "") \
+        else findings.relative_source(app, docname)
+    return Occurrence(link.target, docname, source, link.line, status, code, reason,
+                      redirect_to, res.cached, status == REDIRECTED and res.permanent)
 
 
 def load_cache(path: Path) -> dict:
@@ -469,6 +493,9 @@ def write_reports(outdir: Path, records: list[Occurrence], elapsed: float, reque
         case = reports.Case(f"{r.source}:{r.line} {r.uri}", "guide.linkcheck", r.source, r.line)
         if r.status in (BROKEN, TIMEOUT):
             case.failure = (r.status, r.reason, f"{r.source}:{r.line}: {r.uri} : {r.reason}")
+        elif r.failed:
+            reason = f"redirection permanente vers {r.redirect_to}"
+            case.failure = ("redirected", reason, f"{r.source}:{r.line}: {r.uri} : {reason}")
         elif r.status == IGNORED:
             case.skipped = r.reason
         cases.append(case)

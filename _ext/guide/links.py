@@ -37,6 +37,7 @@ class Link:
     target: str      # docname, label, term, path or URL
     fragment: str = ""
     text: str = ""   # how the writer wrote it, for the message
+    source: str = ""  # the file that holds it when not the page's own: an {include}d fragment
 
 
 def _line(node: nodes.Node) -> int:
@@ -45,6 +46,15 @@ def _line(node: nodes.Node) -> int:
             return node.line
         node = node.parent
     return 0
+
+
+def _source(node: nodes.Node) -> str:
+    """The file a node was read from (MyST gives the nodes of an {include}d file its path)."""
+    while node is not None:
+        if getattr(node, "source", None):
+            return node.source
+        node = node.parent
+    return ""
 
 
 class _HTMLLinks(HTMLParser):
@@ -81,55 +91,15 @@ def collect(app: Sphinx, doctree: nodes.document, page: Page) -> tuple[list[Link
     env = app.env
     docname = env.current_document.docname
     links: list[Link] = []
+    own = str(Path(doctree.get("source") or env.doc2path(docname)).resolve())
     for node in doctree.findall():
-        if isinstance(node, addnodes.pending_xref):
-            reftype, target = node.get("reftype"), node.get("reftarget", "")
-            line = _line(node)
-            if reftype == "myst" and node.get("refdomain") == "doc":
-                links.append(Link(line, "page", target, node.get("reftargetid") or "",
-                                  text=f"{target}{'#' + node['reftargetid'] if node.get('reftargetid') else ''}"))
-            elif reftype == "myst" and ("#" in target.strip("#") or
-                                        target.endswith((".md", ".html"))):
-                # A path MyST did not resolve itself (page.md missing, page.html#id…).
-                link = _classify_uri(env, docname, target, line)
-                if link:
-                    links.append(link)
-            elif reftype == "myst":
-                links.append(Link(line, "local", target, text=f"#{target}"))
-            elif reftype == "doc":
-                links.append(Link(line, "page", docname_join(docname, target), text=target))
-            elif reftype in ("ref", "numref"):
-                links.append(Link(line, "label", target.lower(), text=target))
-            elif reftype == "term":
-                links.append(Link(line, "term", target, text=target))
-            elif reftype == "any":
-                links.append(Link(line, "local", target, text=target))
-        elif isinstance(node, addnodes.download_reference):
-            target = node.get("reftarget", "")
-            if urlsplit(target).scheme in ("http", "https"):
-                links.append(Link(_line(node), "external", target, text=target))
-            else:
-                path = posixpath.normpath(posixpath.join(posixpath.dirname(docname), target)) \
-                    if not target.startswith("/") else target.lstrip("/")
-                links.append(Link(_line(node), "file", path, text=target))
-        elif isinstance(node, nodes.image):
-            uri = node.get("uri", "")
-            if urlsplit(uri).scheme in ("http", "https"):
-                links.append(Link(_line(node), "external", uri, text=uri))
-            elif uri and "*" not in uri:
-                # Sphinx has already made the path relative to the source folder.
-                links.append(Link(_line(node), "file", posixpath.normpath(uri), text=uri))
-        elif isinstance(node, nodes.reference) and node.get("refuri"):
-            link = _classify_uri(env, docname, node["refuri"], _line(node))
-            if link:
-                links.append(link)
-        elif isinstance(node, nodes.raw) and "html" in node.get("format", "").split():
-            parser = _HTMLLinks()
-            parser.feed(node.astext())
-            for uri in parser.urls:
-                link = _classify_uri(env, docname, uri, _line(node))
-                if link:
-                    links.append(link)
+        before = len(links)
+        _collect_node(env, docname, node, links)
+        source = _source(node) if len(links) > before else ""
+        if source and str(Path(source).resolve()) != own:
+            # A link of an {include}d fragment: its file and line are the fragment's.
+            links[before:] = [Link(k.line, k.kind, k.target, k.fragment, k.text, source)
+                              for k in links[before:]]
     anchors = {i for node in doctree.findall(nodes.Element) for i in node.get("ids", [])}
     anchors |= set(env.metadata.get(docname, {}).get("myst_slugs", {}))
     # Links whose URL sits in the front matter (a news post's `link`).
@@ -139,6 +109,58 @@ def collect(app: Sphinx, doctree: nodes.document, page: Page) -> tuple[list[Link
             links.append(Link(page.lines.get(key, 1), "external", value, text=value))
     links = _refine_lines(doctree.get("source"), links, docname)
     return sorted(set(links)), anchors
+
+
+def _collect_node(env: BuildEnvironment, docname: str, node: nodes.Node, links: list[Link]) -> None:
+    """The links one node makes, appended to `links`."""
+    if isinstance(node, addnodes.pending_xref):
+        reftype, target = node.get("reftype"), node.get("reftarget", "")
+        line = _line(node)
+        if reftype == "myst" and node.get("refdomain") == "doc":
+            links.append(Link(line, "page", target, node.get("reftargetid") or "",
+                              text=f"{target}{'#' + node['reftargetid'] if node.get('reftargetid') else ''}"))
+        elif reftype == "myst" and ("#" in target.strip("#") or
+                                    target.endswith((".md", ".html"))):
+            # A path MyST did not resolve itself (page.md missing, page.html#id…).
+            link = _classify_uri(env, docname, target, line)
+            if link:
+                links.append(link)
+        elif reftype == "myst":
+            links.append(Link(line, "local", target, text=f"#{target}"))
+        elif reftype == "doc":
+            links.append(Link(line, "page", docname_join(docname, target), text=target))
+        elif reftype in ("ref", "numref"):
+            links.append(Link(line, "label", target.lower(), text=target))
+        elif reftype == "term":
+            links.append(Link(line, "term", target, text=target))
+        elif reftype == "any":
+            links.append(Link(line, "local", target, text=target))
+    elif isinstance(node, addnodes.download_reference):
+        target = node.get("reftarget", "")
+        if urlsplit(target).scheme in ("http", "https"):
+            links.append(Link(_line(node), "external", target, text=target))
+        else:
+            path = posixpath.normpath(posixpath.join(posixpath.dirname(docname), target)) \
+                if not target.startswith("/") else target.lstrip("/")
+            links.append(Link(_line(node), "file", path, text=target))
+    elif isinstance(node, nodes.image):
+        uri = node.get("uri", "")
+        if urlsplit(uri).scheme in ("http", "https"):
+            links.append(Link(_line(node), "external", uri, text=uri))
+        elif uri and "*" not in uri:
+            # Sphinx has already made the path relative to the source folder.
+            links.append(Link(_line(node), "file", posixpath.normpath(uri), text=uri))
+    elif isinstance(node, nodes.reference) and node.get("refuri"):
+        link = _classify_uri(env, docname, node["refuri"], _line(node))
+        if link:
+            links.append(link)
+    elif isinstance(node, nodes.raw) and "html" in node.get("format", "").split():
+        parser = _HTMLLinks()
+        parser.feed(node.astext())
+        for uri in parser.urls:
+            link = _classify_uri(env, docname, uri, _line(node))
+            if link:
+                links.append(link)
 
 
 def _needles(link: Link) -> list[str]:
@@ -177,8 +199,17 @@ def _as_written(line: str, link: Link, docname: str) -> str:
 
 def _refine_lines(source: str | None, links: list[Link], docname: str = "") -> list[Link]:
     """Inline nodes only know the first line of their paragraph: find the line that holds
-    the link itself, searching forward from there. The same link written twice in a paragraph
-    is found at each of its lines, in order."""
+    the link itself, searching forward from there, in the file that holds it (the page, or an
+    {include}d fragment). The same link written twice in a paragraph is found at each of its
+    lines, in order."""
+    out = []
+    for origin in sorted({link.source for link in links}):
+        group = [link for link in links if link.source == origin]
+        out += _refine_file(origin or source, group, docname)
+    return out
+
+
+def _refine_file(source: str | None, links: list[Link], docname: str) -> list[Link]:
     try:
         lines = Path(source).read_text(encoding="utf-8", errors="replace").splitlines()
     except (OSError, TypeError):
@@ -197,7 +228,7 @@ def _refine_lines(source: str | None, links: list[Link], docname: str = "") -> l
                 if link.kind == "page" and text.startswith(link.target):
                     text = _as_written(lines[hit - 1], link, docname)
                 break
-        out.append(Link(line, link.kind, link.target, link.fragment, text))
+        out.append(Link(line, link.kind, link.target, link.fragment, text, link.source))
     return out
 
 
@@ -225,8 +256,11 @@ def check_internal(app: Sphinx, env: BuildEnvironment) -> None:
     for docname in sorted(docs & records.keys()):
 
         def report(link: Link, code: str, message: str, fix: str, docname: str = docname) -> None:
-            findings.emit(app, findings.make(app, CHECK, code, message, fix, docname=docname,
-                                             line=link.line or None))
+            # A link of an {include}d fragment: once, at the fragment's file and line, whatever
+            # the number of pages that include it.
+            where = {"path": link.source} if link.source else {"docname": docname}
+            findings.emit(app, findings.make(app, CHECK, code, message, fix,
+                                             line=link.line or None, **where))
 
         for link in records[docname].links:
             if link.kind == "page":

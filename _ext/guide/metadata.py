@@ -329,23 +329,34 @@ def check_front_matter(text: str, rules: Rules) -> tuple[FrontMatter, list[Probl
         else:
             key = str(error.path[0]) if error.path else ""
             value = normalised.get(key)
-            kind_of_error = "date" if error.validator in ("format", "pattern") and \
+            kind_of_error = "date" if error.validator in ("format", "pattern", "type") and \
                 FIELDS.get(key) is _DATE else error.validator
+            if key == "licence" and error.validator == "type":
+                kind_of_error = "licence"
             if (key, kind_of_error) in seen:
                 continue
             seen.add((key, kind_of_error))
+            written = _short(_written(fm, key) or value)
             if kind_of_error == "date":
-                if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):
-                    msg = f"« {key}: {_short(value)} » : cette date n'existe pas"
-                else:
-                    msg = f"« {key}: {_short(value)} » n'est pas une date AAAA-MM-JJ"
+                if value is None:
+                    msg = f"« {key} » est vide"
+                elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                    msg = f"« {key}: {written} » : cette date n'existe pas"
+                else:   # 2021-4-30, 20210429, hier…: the format, not the day
+                    msg = f"« {key}: {written} » n'est pas une date AAAA-MM-JJ"
                 msg, fix = msg, f"écrivez une date réelle, par exemple « {key}: 2021-04-29 »"
+            elif kind_of_error == "licence":
+                msg = f"« {key} » est vide" if value is None else \
+                    f"« {key}: {written} » n'est pas un identifiant de licence"
+                fix = f"écrivez un identifiant SPDX, par exemple « {key}: etalab-2.0 »"
+            elif error.validator == "type" and value is None:
+                msg, fix = f"« {key} » est vide", f"écrivez sa valeur après « {key}: »"
             elif error.validator == "enum":
                 msg, fix = (f"« {key}: {_short(value)} » : valeur non permise",
                             f"valeurs permises : {', '.join(map(str, error.validator_value))}")
             elif error.validator == "type":
-                msg, fix = (f"« {key} » est {_describe(value)} au lieu de "
-                            f"{'du texte' if error.validator_value == 'string' else error.validator_value}",
+                expected = "d'un texte" if error.validator_value == "string" else "d'un booléen"
+                msg, fix = (f"« {key} » : {_describe(value)} au lieu {expected}",
                             "mettez la valeur entre guillemets" if error.validator_value == "string"
                             else "écrivez true ou false")
             elif error.validator in ("minLength", "maxLength"):
@@ -357,7 +368,8 @@ def check_front_matter(text: str, rules: Rules) -> tuple[FrontMatter, list[Probl
                             "écrivez l'adresse complète, https://…")
             else:  # pragma: no cover - every keyword of FIELDS is handled above
                 msg, fix = (f"« {key} » : valeur non valide", "corrigez la valeur")
-            add(f"invalid-{kind_of_error}", msg, fix, fm.line(key))
+            add("licence-invalid" if kind_of_error == "licence" else f"invalid-{kind_of_error}",
+                msg, fix, fm.line(key))
     # Dates of the page between themselves.
     published, updated = parse_date(normalised.get("date")), parse_date(normalised.get("updated"))
     if published and updated and updated < published:
@@ -403,8 +415,10 @@ def read_page(app: Sphinx, docname: str, source: list[str]) -> Page:
     findings about it alone."""
     fm, problems = check_front_matter(source[0], rules_of(app))
     record = Page(meta=fm.data or {}, lines=fm.lines)
-    record.findings = [findings.make(app, CHECK, p.code, p.message, p.fix, docname=docname,
-                                     line=p.line) for p in problems]
+    # The page's licence is the licence check's (suppress_warnings = ["guide.licence"]…).
+    record.findings = [findings.make(app, "licence" if p.code.startswith("licence-") else CHECK,
+                                     p.code, p.message, p.fix, docname=docname, line=p.line)
+                       for p in problems]
     if fm.present and fm.data is None:
         # Unreadable: MyST would stop on what we report (a KeyError on `!!bool maybe`…).
         # It gets the same number of empty lines instead, so that every line keeps its number.

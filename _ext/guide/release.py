@@ -47,9 +47,10 @@ def parse_date(value) -> dt.date | None:
 class ReleaseError(ValueError):
     """The release table is missing or malformed (message in French, names the file)."""
 
-    def __init__(self, message: str, path: Path | None = None, line: int | None = None):
+    def __init__(self, message: str, path: Path | None = None, line: int | None = None,
+                 key: str | None = None):
         super().__init__(message)
-        self.path, self.line = path, line
+        self.path, self.line, self.key = path, line, key
 
 
 def date_fr(day: dt.date) -> str:
@@ -108,7 +109,7 @@ def _as_date(value, key: str, where: str) -> dt.date:
     day = parse_date(value)
     if day is None:
         raise ReleaseError(f"{where} {key} = {value!r} n'est pas une date AAAA-MM-JJ ; écrivez "
-                           "par exemple 2021-04-29")
+                           "par exemple 2021-04-29", key=key)
     return day
 
 
@@ -134,7 +135,20 @@ def load_release(path: Path | str, table: str = "tool.guide.release", *,
     try:
         return _release(data, path, table, line, licences, pdf_name)
     except ReleaseError as exc:
-        raise ReleaseError(str(exc), path, line) from None
+        # A wrong value: at its key's line (the table's header for a missing key).
+        raise ReleaseError(str(exc), path, _key_line(text, header, exc.key) or line,
+                           exc.key) from None
+
+
+def _key_line(text: str, header, key: str | None) -> int | None:
+    """The line of `key = …` in the table that starts at `header` (a re.Match), if found."""
+    if not key or header is None:
+        return None
+    rest = text[header.end():]
+    end = re.search(r"^\s*\[", rest, re.M)
+    m = re.search(rf"^[ \t]*\"?{re.escape(key)}\"?[ \t]*=", rest[: end.start() if end else None],
+                  re.M)
+    return text[: header.end() + m.start()].count("\n") + 1 if m else None
 
 
 def _release(data, path: Path, table: str, line, licences, pdf_name) -> Release:
@@ -149,9 +163,10 @@ def _release(data, path: Path, table: str, line, licences, pdf_name) -> Release:
     texts = [k for k in KEYS if k not in ("published", "updated", "authors")
              if not isinstance(data[k], str) or not data[k]]
     if texts:
-        raise ReleaseError(f"{where} : {', '.join(texts)} doi(ven)t être du texte non vide")
+        raise ReleaseError(f"{where} : {', '.join(texts)} doi(ven)t être du texte non vide",
+                           key=texts[0])
     if not isinstance(data["authors"], list) or not all(isinstance(a, str) for a in data["authors"]):
-        raise ReleaseError(f"{where} authors doit être une liste de noms")
+        raise ReleaseError(f"{where} authors doit être une liste de noms", key="authors")
     licences = DEFAULT_LICENCES if licences is None else licences
     lic = data["licence"]
     if lic in licences:
@@ -160,11 +175,12 @@ def _release(data, path: Path, table: str, line, licences, pdf_name) -> Release:
         name, url = lic, f"https://spdx.org/licenses/{lic}.html"
     else:
         raise ReleaseError(f"{where} licence = {lic!r} : ni identifiant SPDX ni licence de "
-                           f"guide_licences ({', '.join(sorted(licences))})")
+                           f"guide_licences ({', '.join(sorted(licences))})", key="licence")
     published = _as_date(data["published"], "published", where)
     updated = _as_date(data["updated"], "updated", where)
     if updated < published:
-        raise ReleaseError(f"{where} updated = {updated} précède published = {published}")
+        raise ReleaseError(f"{where} updated = {updated} précède published = {published}",
+                           key="updated")
     return Release(
         version=data["version"], version_title=data["version_title"],
         target_version=data["target_version"], published=published, updated=updated,
@@ -208,8 +224,14 @@ def _init_release(app: Sphinx, config: Config) -> None:
         # error, but without the traceback Sphinx prints for an exception.
         where = f"{exc.path}:{exc.line}" if exc.path and exc.line else None
         message = str(exc).removeprefix(f"{exc.path}: ") if where else str(exc)
-        logger.error(f"{message} ; corrigez le fichier, ou guide_release_file et guide_release_table "
-                     "dans conf.py", location=where, type="guide", subtype="release")
+        fix = "corrigez le fichier, ou guide_release_file et guide_release_table dans conf.py"
+        logger.error(f"{message} ; {fix}", location=where, type="guide", subtype="release")
+        # The reports of an earlier build must not stay presented as this build's: they are
+        # replaced by this error, which is their only finding.
+        from . import findings
+        error = findings.make(app, "metadata", "release-unreadable", message, fix,
+                              path=exc.path, line=exc.line)
+        findings.write_reports(app, [error], error=f"{error.where()}: {error.text()}")
         raise SystemExit(2) from None
     if not config.version:
         config.version = rel.version_title

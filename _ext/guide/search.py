@@ -45,7 +45,7 @@ from . import findings
 logger = logging.getLogger(__name__)
 
 BUNDLE_DIR = "pagefind"
-DEFAULT_PAGEFIND = "node_modules/.bin/pagefind"
+DEFAULT_PAGEFIND = ""   # no Pagefind search unless the project sets it (the guide: conf.py)
 SCRIPT = Path(__file__).with_name("search.js")
 #: inside a page's content, what is never indexed nor shown in an excerpt
 IGNORED = (".headerlink", ".version-line", ".news-date", ".no-search")
@@ -242,8 +242,8 @@ def run_pagefind(app: Sphinx, exception) -> None:
 
 def setup_search(app: Sphinx) -> None:
     app.add_config_value("guide_pagefind", "", "", types=[str],
-                         description=f"The Pagefind CLI (npm package pagefind, usually "
-                                     f"{DEFAULT_PAGEFIND}), relative to conf.py; empty: "
+                         description="The Pagefind CLI (npm package pagefind, usually "
+                                     "node_modules/.bin/pagefind), relative to conf.py; empty: "
                                      "Sphinx's own search")
     app.connect("builder-inited", _no_sphinx_index)
     app.connect("html-collect-pages", _search_page)

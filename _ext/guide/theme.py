@@ -190,12 +190,18 @@ def site_path(app: Sphinx) -> str:
 
 
 def not_found_page(app: Sphinx):
-    """The 404 page, for a project whose templates have one (the guide's `_templates/404.html`;
-    another project using the extension's checks gets none)."""
-    if not (isinstance(app.builder, StandaloneHTMLBuilder) and app.builder.name == "html"):
-        return
-    if any(Path(app.confdir, folder, "404.html").is_file() for folder in app.config.templates_path):
+    if isinstance(app.builder, StandaloneHTMLBuilder) and app.builder.name == "html" \
+            and _has_template(app, "404.html"):   # another project may have none
         yield NOT_FOUND, {"title": PAGE_TITLES[NOT_FOUND]}, "404.html"
+
+
+def _has_template(app: Sphinx, name: str) -> bool:
+    from jinja2 import TemplateNotFound
+    try:
+        app.builder.templates.environment.get_template(name)
+    except TemplateNotFound:
+        return False
+    return True
 
 
 def absolute_links(html_text: str, root: str) -> str:
