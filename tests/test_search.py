@@ -414,3 +414,31 @@ def test_test_roots_are_indexed_too(rootdir, tmp_path):
     assert proc.returncode == 0
     assert (tmp_path / "out" / search.BUNDLE_DIR / "pagefind-entry.json").exists()
     assert not (tmp_path / "out" / ".doctrees" / "pagefind-source").exists()   # its copy, removed
+
+
+@needs_chromium
+@pytest.mark.parametrize("query", ["ecolabel", "80 PLUS"])
+def test_announced_count_never_exceeds_the_pages_listed(site, browser, query):  # noqa: F811
+    """The reviewer read « 11 pages trouvées » for « ecolabel », then paged to 9: candidates that
+    miss a word are dropped as they load, so no number is announced before all are checked."""
+    base, _ = site
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    page.goto(f"{base}/search.html?q={quote(query)}", wait_until="networkidle")
+    page.wait_for_function("() => !/en cours/.test(document.getElementById('search-status').textContent)")
+    announced = []
+    for _ in range(20):
+        status = page.inner_text("#search-status")
+        listed = page.locator("#search-results > li").count()
+        numbers = [int(n) for n in re.findall(r"(\d+)\u00a0(?:première|page)", status)]
+        announced.append((numbers, listed, status))
+        if not page.is_visible("#search-more"):
+            break
+        page.click("#search-more")
+        page.wait_for_function(f"""() => document.querySelectorAll('#search-results > li').length > {listed}
+            || document.getElementById('search-more').hidden""")   # (the rest may all miss a word)
+    ctx.close()
+    final_listed = announced[-1][1]
+    assert announced[-1][0] == [final_listed], announced[-1]      # the end: the exact number
+    for numbers, listed, status in announced:
+        assert all(n == listed <= final_listed for n in numbers), (status, listed, final_listed)

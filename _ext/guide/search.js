@@ -205,15 +205,17 @@ async function run() {
     return;
   }
   const results = await search(pagefind, terms, words);
-  let shown = 0, rejected = 0, next = 0;
+  let shown = 0, next = 0;
+  // Pagefind's candidates are checked one by one as they load (every word, not a mere prefix):
+  // until all are, the number of pages found is not known, and none is announced.
   const summary = () => {
-    const total = results.length - rejected;
-    if (!total) {
+    if (!shown) {
       return `Aucune page ne contient ${terms.length > 1 ? "tous ces mots" : "ce mot"} : ${quoted(query)}. `
         + "Vérifiez l’orthographe, essayez un mot plus général, ou parcourez le plan du site.";
     }
-    return `${count(total, "page trouvée", "pages trouvées")} pour ${quoted(query)}`
-      + (shown < total ? `, ${count(shown, "affichée", "affichées")}.` : ".");
+    if (next >= results.length) return `${count(shown, "page trouvée", "pages trouvées")} pour ${quoted(query)}.`;
+    return `${count(shown, "première page trouvée", "premières pages trouvées")} pour ${quoted(query)} ;`
+      + " « Afficher plus de résultats » cherche les suivantes.";
   };
   const chunks = performance.getEntriesByType("resource").filter((e) => /\/pagefind\/index\//.test(e.name)).length;
   const showMore = async (size = PAGE_SIZE) => {
@@ -227,7 +229,6 @@ async function run() {
       for (const data of await Promise.all(batch.map((r) => r.data()))) {
         const item = render(data, terms);
         if (item) items.push(item);
-        else rejected += 1;
       }
     }
     list.append(...items);
