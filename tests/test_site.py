@@ -274,3 +274,17 @@ def test_80_plus_levels_named_the_same_way(guide_html):
     fiche = soup(guide_html / "fiches-pratiques/hebergement.html").select_one("main").get_text(" ")
     note = fiche[fiche.index("ces niveaux"):][:300]
     assert all(level in note for level in levels), note
+
+
+def test_page_chrome_keeps_french_spaces(guide_html):
+    """The reviewer found ordinary spaces before « : ? ; » in what the template writes: footer,
+    previous/next links (Jinja's striptags turns no-break spaces into spaces), breadcrumb, title,
+    the 404 page and the search hint. A line may then start with « ? »."""
+    bad = []
+    for path in sorted(guide_html.rglob("*.html")):
+        page = soup(path)
+        parts = page.select(".fr-footer, .guide-prev-next, .fr-breadcrumb, title, .guide-search-hint, main .guide-error")
+        for part in parts:
+            for match in re.finditer(r".{0,25} [:;?!»]", part.get_text()):
+                bad.append((path.relative_to(guide_html).as_posix(), match.group()))
+    assert not bad, bad[:10]

@@ -286,7 +286,22 @@ def outdated_sitemap(app: Sphinx, env, added: set, changed: set, removed: set) -
     return [d for d in env.found_docs if env.metadata.get(d, {}).get("guide_sitemap")]
 
 
+def plain_text(markup: str) -> str:
+    """A title's text without its tags, for the templates: like Jinja's `striptags`, but keeping
+    the no-break spaces French typography put in (`striptags` turns every space into « »);
+    entities are decoded, so the template escapes the result (`|plain|e`)."""
+    text = html.unescape(re.sub(r"<[^>]*>", "", markup or ""))
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
+
+
+def _template_filters(app: Sphinx) -> None:
+    templates = getattr(app.builder, "templates", None)
+    if templates is not None and hasattr(templates, "environment"):
+        templates.environment.filters["plain"] = plain_text
+
+
 def setup_theme(app: Sphinx) -> None:
+    app.connect("builder-inited", _template_filters)
     app.add_config_value("guide_site_path", "", "html", types=[str],
                          description="Path of the published site's root (« /publications/guide/ »), "
                                      "from which the 404 page's links start; default: the path of "
