@@ -29,6 +29,7 @@ from guide.typography import NBSP, NNBSP, french_spaces, ordinals
     ("284,75 BTU/h, 20 kWh, 500 ko, 45 W, 3 Go",
      f"284,75{NNBSP}BTU/h, 20{NNBSP}kWh, 500{NNBSP}ko, 45{NNBSP}W, 3{NNBSP}Go"),
     ("le décret n°2005-829", f"le décret n°{NBSP}2005-829"),
+    ("au 1er\njanvier\n2024, 20\nkWh", f"au 1er{NBSP}janvier{NBSP}2024, 20{NNBSP}kWh"),  # (lines of a source)
     ("en 2021 mars et 45 Wagons, 12 mai", f"en 2021 mars et 45 Wagons, 12{NBSP}mai"),
     ("règlement (UE) n° 617/2013, N° 5", f"règlement (UE) n°{NBSP}617/2013, N°{NBSP}5"),
     ("(voir p. 25) et art. 5", f"(voir p.{NBSP}25) et art.{NBSP}5"),

@@ -54,13 +54,13 @@ _RULES = [
     # thousands, a group of one to three digits then groups of three: « 1 000 000 »
     (re.compile(r"(?<![\d,.\u202f])\d{1,3}(?: \d{3})+(?![\d,])"),
      lambda m: m.group().replace(" ", NNBSP)),
-    (re.compile(r"(\b(?:p\.|art\.|[aA]rticle|[LRD]\.)) +(?=\d)"), r"\1" + NBSP),
-    (re.compile(r"\b([nN]°) *(?=\d)"), r"\1" + NBSP),
+    (re.compile(r"(\b(?:p\.|art\.|[aA]rticle|[LRD]\.))[ \n]+(?=\d)"), r"\1" + NBSP),
+    (re.compile(r"\b([nN]°)[ \n]*(?=\d)"), r"\1" + NBSP),
     # a date: « 8 juin 2011 », « 1er janvier »
-    (re.compile(r"(?<![\d,.])(\b(?:[1-9]|[12]\d|3[01]|1er)) +(?=" + _MONTHS + r")"), r"\1" + NBSP),
-    (re.compile(r"(" + _MONTHS + r") +(?=\d{4}\b)"), r"\1" + NBSP),
+    (re.compile(r"(?<![\d,.])(\b(?:[1-9]|[12]\d|3[01]|1er))[ \n]+(?=" + _MONTHS + r")"), r"\1" + NBSP),
+    (re.compile(r"(" + _MONTHS + r")[ \n]+(?=\d{4}\b)"), r"\1" + NBSP),
     # a value and its unit
-    (re.compile(r"(?<=\d)[ \u00a0\u202f]+(?=" + _UNITS + r")"), NNBSP),
+    (re.compile(r"(?<=\d)[ \n\u00a0\u202f]+(?=" + _UNITS + r")"), NNBSP),
     (re.compile(r"(?<=\S) +[-–] +(?=\S)"), NBSP + "– "),
 ]
 
