@@ -1061,3 +1061,25 @@ def test_references_print_their_page_once(view):
     assert re.search(r"\(voir la clause de progrès X\.4, p\. \d+\)", text)
     assert not re.search(r"\b[Vv]oir\b[^().]*\(voir p\. \d+\)", text), \
         re.findall(r"\b[Vv]oir\b[^().]*\(voir p\. \d+\)", text)
+
+
+def test_pictograms_sit_beside_their_titles_alike(view, single_html):
+    """The six fiches' pictograms: on p. 33, 68, 81 alone under the title, on p. 44, 87
+    beside the first paragraph. One placement for all: beside the title, top to top."""
+    _top, right, _bottom, _left = page_margins(PDF_CSS)
+    titles = [norm(img.find_parent("section").find(["h1", "h2"]).get_text())
+              for img in single_html.select("img.picto")]
+    assert len(titles) == 6, titles
+    offsets = {}
+    for title in titles:
+        page = next(p for p in view.pages[5:] if p.body and title.startswith(norm(p.body[0])[:30]))
+        width = view.sizes[page.number - 1][0]
+        words = [o for o in page.objects if o.kind == "text" and o.text.strip()]
+        title_top = max(o.top for o in words if o.top < view.sizes[page.number - 1][1] - _top)
+        picto = [o for o in page.objects if o.kind != "text" and o.right < width - right + 2
+                 and o.left > width - right - 16 * 72 / 25.4 - 2 and o.top > title_top - 80
+                 and o.fill != (246, 246, 246)]
+        assert picto, (title, page.number)
+        offsets[title] = round(max(o.top for o in picto) - title_top, 1)
+    assert max(offsets.values()) - min(offsets.values()) < 5 and \
+        all(abs(v) < 8 for v in offsets.values()), offsets  # (each drawing its own inset)

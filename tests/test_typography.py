@@ -83,7 +83,7 @@ def test_typography_in_the_built_page_but_not_in_code(app):
     assert f"4,5{NNBSP}% et 20{NNBSP}€" in html
     assert f"</strong>{NBSP}: puis" in html                # a space at the start of a text node
     assert 'href="https://example.org/?q=1"' in html and "Quoi?" in html
-    assert f"limite de 1{NNBSP}000 volts (article{NBSP}19, n°{NBSP}617/2013, article " \
+    assert f"limite de 1{NNBSP}000{NNBSP}volts (article{NBSP}19, n°{NBSP}617/2013, article " \
            f"R.{NBSP}2111-12, voir p.{NBSP}25)" in html
     assert f"<h2>PC fixes{NBSP}– portables{NBSP}– écrans<" in html
     code = re.search(r"<code[^>]*>(.*?)</code>", html, re.S).group(1)   # inline code untouched
