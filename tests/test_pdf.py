@@ -1083,3 +1083,45 @@ def test_pictograms_sit_beside_their_titles_alike(view, single_html):
         offsets[title] = round(max(o.top for o in picto) - title_top, 1)
     assert max(offsets.values()) - min(offsets.values()) < 5 and \
         all(abs(v) < 8 for v in offsets.values()), offsets  # (each drawing its own inset)
+
+
+def test_the_colophon_spaces_its_colons_as_the_book_does(view):
+    """« version cible : V1 », « Etalab 2.0 : ce guide »: a no-break space before « : », as
+    everywhere else in the book (the colophon comes from the template, not from a page)."""
+    text = " ".join(view.pages[1].body)
+    assert text.count("\u00a0:") >= 4 and not re.search(r"[^\u00a0\u202f]:(?:\s|$)", text), text
+
+
+def test_table_cells_keep_their_compound_words_whole(structure, guide_build):
+    """« ci-⏎dessus » in the « Moyen de preuve » cells extracted as « cidessus »: in a table
+    cell a compound word never breaks at its own hyphen."""
+    _vocabulary_words, source = _vocabulary(guide_build)
+    cut = []
+    for elem in structure.of_type("/TD", "/TH"):
+        for word in re.findall(r"[A-Za-zÀ-ÖØ-öø-ÿŒœ]+\x02[A-Za-zÀ-ÖØ-öø-ÿŒœ]+", structure.text(elem)):
+            if word.replace("\x02", "-") in source:
+                cut.append(word.replace("\x02", "-"))
+    assert not cut, f"{len(cut)} mots composés coupés : {sorted(set(cut))}"
+
+
+def test_no_near_empty_page_but_a_chapter_end(view, structure):
+    """A page filled under 15 % (a table's last two rows, p. 43 and 80 of the second review)
+    is at most the end of a chapter that spills over (the next page opens a chapter: no
+    running head; p. 29 holds the « Pour en savoir plus » box the page before has no room
+    for), never the middle of one nor a table's tail."""
+    top, _right, bottom, _left = page_margins(PDF_CSS)
+    tails = set()   # pages a table continues on
+    for rows in _tables(structure):
+        pages = sorted({min(p for p, _ in structure.mcids(row)) + 1 for row in rows if structure.mcids(row)})
+        tails.update(pages[1:])
+    empty = []
+    for page, after in zip(view.pages[2:], view.pages[3:] + [None]):
+        height = view.sizes[page.number - 1][1]
+        drawn = [o for o in page.objects if bottom < o.bottom and o.top < height - top
+                 and (o.text.strip() or o.kind != "text")]
+        if not drawn:
+            continue
+        fill = (height - top - min(o.bottom for o in drawn)) / (height - top - bottom)
+        if fill < 0.15 and (page.number in tails or after is not None and after.header):
+            empty.append((page.number, round(fill * 100)))
+    assert not empty, empty

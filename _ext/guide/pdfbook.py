@@ -173,6 +173,30 @@ def pictograms_beside_titles(tree: nodes.Element) -> None:
         section.insert(section.index(title), image)
 
 
+COMPOUND = re.compile(r"\b\w+(?:-\w+)+\b")  # « ci-dessus », « R1U-ECO », « 2021-254 »
+
+
+def keep_compounds_in_tables(tree: nodes.Element) -> None:
+    """In a table cell, a compound word (« ci-dessus », « États-Unis ») does not break at its
+    own hyphen (pdf.css, `.compound`): text extraction drops a hyphen that ends a line
+    (« cidessus »), and Marianne has no no-break hyphen (U+2011) to draw instead."""
+    for entry in tree.findall(nodes.entry):
+        for text in list(entry.findall(nodes.Text)):
+            if isinstance(text.parent, (nodes.raw, nodes.literal)) or not COMPOUND.search(str(text)):
+                continue
+            out: list[nodes.Node] = []
+            last = 0
+            for match in COMPOUND.finditer(str(text)):
+                if match.start() > last:
+                    out.append(nodes.Text(str(text)[last:match.start()]))
+                out.append(nodes.inline(match.group(), match.group(), classes=["compound"]))
+                last = match.end()
+            if last < len(str(text)):
+                out.append(nodes.Text(str(text)[last:]))
+            index = text.parent.index(text)
+            text.parent[index:index + 1] = out
+
+
 def mark_short_tables(tree: nodes.Element) -> None:
     """A table of few rows is never cut by a page break (pdf.css, `table.short`)."""
     for table in tree.findall(nodes.table):
@@ -348,6 +372,7 @@ def make_book(tree: nodes.document) -> None:
     merge_glossary_synonyms(tree)
     fix_links(tree, anchors)
     mark_short_tables(tree)
+    keep_compounds_in_tables(tree)
     keep_last_words(tree)
     mark_addresses(tree)
     print_addresses(tree)
