@@ -1052,6 +1052,7 @@ def test_dates_units_and_addresses_hold_together_at_line_ends(view):
         if re.search(r"(?:^|\s)(?:\d{1,2}|1er)$", line) and re.match(MONTHS, after) or \
                 re.search(MONTHS + r"$", line) and re.match(r"\d{4}\b", after) or \
                 re.search(r"\d$", line) and re.match(r"(?:BTU/h|[kMG]?Wh?|[kMG]?o|%|€)(?!\w)", after) or \
+                re.search(r"\d ?[A-Za-z]+/$", line) or \
                 re.search(r"\((?:https?://(?:www)?)?$", line) and re.match(r"(?:https?:)?[\w./]", after):
             bad.append((page, line[-25:], after[:25]))
     assert not bad, bad

@@ -173,12 +173,14 @@ def pictograms_beside_titles(tree: nodes.Element) -> None:
         section.insert(section.index(title), image)
 
 
-COMPOUND = re.compile(r"\b\w+(?:-\w+)+\b")  # « ci-dessus », « R1U-ECO », « 2021-254 »
+# « ci-dessus », « R1U-ECO », « 2021-254 »; and a value with its unit (« 284,75 BTU/h »: not
+# cut after its « / »)
+COMPOUND = re.compile(r"\b\w+(?:-\w+)+\b|\d+(?:,\d+)?\u202f[^\s\u00a0\u202f]+")
 
 
 def keep_compounds_in_tables(tree: nodes.Element) -> None:
     """In a table cell, a compound word (« ci-dessus », « États-Unis ») does not break at its
-    own hyphen (pdf.css, `.compound`): text extraction drops a hyphen that ends a line
+    own hyphen, nor a value with its unit at its « / » (pdf.css, `.compound`): text extraction drops a hyphen that ends a line
     (« cidessus »), and Marianne has no no-break hyphen (U+2011) to draw instead."""
     for entry in tree.findall(nodes.entry):
         for text in list(entry.findall(nodes.Text)):
