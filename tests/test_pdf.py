@@ -835,14 +835,15 @@ def _tables(structure) -> list[list]:
 def test_tables_break_with_three_rows_at_least_and_short_tables_whole(structure):
     """A page never ends with a table's caption and header over one or two rows (or none), the
     last page of a table never holds one or two rows alone (p. 43, 80: a near-empty page), and
-    a short table (five rows or fewer) is never cut."""
+    a short table (six rows or fewer: with three at each end, a cut would leave 3 + 3) is never
+    cut."""
     bad = []
     for rows in _tables(structure):
         pages = [min(p for p, _ in structure.mcids(row)) for row in rows if structure.mcids(row)]
         if not pages:
             continue
         first = norm(structure.text(rows[0]))[:40]
-        if len(rows) <= 5 and len(set(pages)) > 1:
+        if len(rows) <= 6 and len(set(pages)) > 1:
             bad.append((first, "tableau court coupé", sorted(set(p + 1 for p in pages))))
         elif len(set(pages)) > 1 and (pages.count(pages[0]) < 3 or pages.count(pages[-1]) < 3):
             bad.append((first, "une ou deux lignes seules", [pages.count(p) for p in sorted(set(pages))]))

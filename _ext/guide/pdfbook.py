@@ -31,7 +31,7 @@ from sphinx.writers.html5 import HTML5Translator
 WEB_ONLY = "web-only"
 XREF = "xref-page"          # a cross-reference printed with its page number
 XREF_AFTER_VOIR = "after-voir"  # …inside « (voir …) »: « , p. 42 » only
-SHORT_TABLE = 5             # body rows: a table this short is never cut by a page break
+SHORT_TABLE = 6             # body rows: a table this short is never cut by a page break
 CHAPTER = "chapter"         # the top section of each page of the guide
 
 
