@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from guide.typography import NBSP, NNBSP, french_spaces
+from guide.typography import NBSP, NNBSP, french_spaces, ordinals
 
 
 @pytest.mark.parametrize(("typed", "expected"), [
@@ -22,7 +22,15 @@ from guide.typography import NBSP, NNBSP, french_spaces
     # a number never splits (thousands), a reference stays with its number
     ("les 20 % les 2 000 personnes", f"les 20{NNBSP}% les 2{NNBSP}000 personnes"),
     ("1 000 volts, 800 000 tonnes, 1 000 000 €",
-     f"1{NNBSP}000 volts, 800{NNBSP}000 tonnes, 1{NNBSP}000{NNBSP}000{NNBSP}€"),
+     f"1{NNBSP}000{NNBSP}volts, 800{NNBSP}000 tonnes, 1{NNBSP}000{NNBSP}000{NNBSP}€"),
+    # a date stays whole, a value stays with its unit, « n° » gets its space
+    ("du 8 juin 2011, le 1er janvier, le 29 décembre 2020",
+     f"du 8{NBSP}juin{NBSP}2011, le 1er{NBSP}janvier, le 29{NBSP}décembre{NBSP}2020"),
+    ("284,75 BTU/h, 20 kWh, 500 ko, 45 W, 3 Go",
+     f"284,75{NNBSP}BTU/h, 20{NNBSP}kWh, 500{NNBSP}ko, 45{NNBSP}W, 3{NNBSP}Go"),
+    ("le décret n°2005-829", f"le décret n°{NBSP}2005-829"),
+    ("au 1er\njanvier\n2024, 20\nkWh", f"au 1er{NBSP}janvier{NBSP}2024, 20{NNBSP}kWh"),  # (lines of a source)
+    ("en 2021 mars et 45 Wagons, 12 mai", f"en 2021 mars et 45 Wagons, 12{NBSP}mai"),
     ("règlement (UE) n° 617/2013, N° 5", f"règlement (UE) n°{NBSP}617/2013, N°{NBSP}5"),
     ("(voir p. 25) et art. 5", f"(voir p.{NBSP}25) et art.{NBSP}5"),
     ("(article 19) ; Article 3", f"(article{NBSP}19){NNBSP}; Article{NBSP}3"),
@@ -42,6 +50,28 @@ def test_french_spaces(typed, expected):
     assert french_spaces(typed) == expected
 
 
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("le 1er janvier", ["le ", ("1", "er"), " janvier"]),
+    ("la 1re fois, la 2e édition", ["la ", ("1", "re"), " fois, la ", ("2", "e"), " édition"]),
+    ("au XXIe siècle, XIXe et XXe siècles",
+     ["au ", ("XXI", "e"), " siècle, ", ("XIX", "e"), " et ", ("XX", "e"), " siècles"]),
+    # words that look like ordinals are none
+    ("Le label, Ce siècle, IVe République, 1ers, 12345", ["Le label, Ce siècle, IVe République, 1ers, 12345"]),
+])
+def test_ordinals_are_found(typed, expected):
+    assert ordinals(typed) == expected
+
+
+def test_ordinals_are_superscript_in_both_outputs(guide_build):
+    """« 1er janvier », « XXIe siècle »: the suffix in <sup> on the site and in the book."""
+    for html in (guide_build / "html" / "introduction.html", guide_build / "pdf" / "index.html"):
+        text = html.read_text(encoding="utf-8")
+        assert re.search(r"XXI<sup[^>]*>e</sup> siècle", text), html
+    site = (guide_build / "html" / "fiches-pratiques" / "bureautique.html").read_text(encoding="utf-8")
+    assert re.search(f"1<sup[^>]*>er</sup>{NBSP}janvier{NBSP}2021", site)
+    assert not re.search(r"\b1er\b", re.sub(r"<[^>]+>", "", site.replace("1<sup class=\"ordinal\">er</sup>", "")))
+
+
 @pytest.mark.sphinx("html", testroot="typography")
 def test_typography_in_the_built_page_but_not_in_code(app):
     app.build()
@@ -53,7 +83,7 @@ def test_typography_in_the_built_page_but_not_in_code(app):
     assert f"4,5{NNBSP}% et 20{NNBSP}€" in html
     assert f"</strong>{NBSP}: puis" in html                # a space at the start of a text node
     assert 'href="https://example.org/?q=1"' in html and "Quoi?" in html
-    assert f"limite de 1{NNBSP}000 volts (article{NBSP}19, n°{NBSP}617/2013, article " \
+    assert f"limite de 1{NNBSP}000{NNBSP}volts (article{NBSP}19, n°{NBSP}617/2013, article " \
            f"R.{NBSP}2111-12, voir p.{NBSP}25)" in html
     assert f"<h2>PC fixes{NBSP}– portables{NBSP}– écrans<" in html
     code = re.search(r"<code[^>]*>(.*?)</code>", html, re.S).group(1)   # inline code untouched

@@ -31,7 +31,7 @@ from sphinx.writers.html5 import HTML5Translator
 WEB_ONLY = "web-only"
 XREF = "xref-page"          # a cross-reference printed with its page number
 XREF_AFTER_VOIR = "after-voir"  # …inside « (voir …) »: « , p. 42 » only
-SHORT_TABLE = 5             # body rows: a table this short is never cut by a page break
+SHORT_TABLE = 6             # body rows: a table this short is never cut by a page break
 CHAPTER = "chapter"         # the top section of each page of the guide
 
 
@@ -122,8 +122,81 @@ def _after_voir(ref: nodes.Element) -> bool:
     index = parent.index(ref)
     before = "".join(node.astext() for node in parent[:index])
     after = parent[index + 1] if index + 1 < len(parent) else None
-    return re.search(r"\(voir\b[^()]*$", before) is not None \
-        and isinstance(after, nodes.Text) and str(after).startswith(")")
+    if re.search(r"\(voir\b[^()]*$", before) is not None \
+            and isinstance(after, nodes.Text) and str(after).startswith(")"):
+        return True
+    # « Voir aussi la fiche Logiciels. » → « Voir aussi la fiche Logiciels, p. 87. »
+    return re.search(r"(?:^|[.!?]\s)[Vv]oir\b[^().!?]*$", before) is not None \
+        and (after is None or (isinstance(after, nodes.Text) and re.match(r"[.;,]?\s*$|[.;]", str(after))))
+
+
+LAST_WORD = "last-word"  # pdf.css: never hyphenated
+
+
+def keep_last_words(tree: nodes.Element) -> None:
+    """The last word of each paragraph is never hyphenated (pdf.css, `.last-word`): a
+    paragraph does not end with a line holding the tail of a word (« ver-⏎tueux. »)."""
+    for para in tree.findall(nodes.paragraph):
+        texts = [t for t in para.findall(nodes.Text)
+                 if not any(isinstance(a, (nodes.raw, nodes.literal)) or "url-part" in a.get("classes", [])
+                            for a in _ancestors(t, para))]
+        for text in reversed(texts):
+            if not re.search(r"\w", str(text)):
+                continue
+            # (a no-break space binds: « Lesquelles ? », « p. 25 » are one last word)
+            head, word = re.fullmatch(r"(.*[ \n\t])?([^ \n\t]+[ \n\t]*)", str(text), re.S).groups()
+            index = text.parent.index(text)
+            new = ([nodes.Text(head)] if head else []) + [nodes.inline(word, word, classes=[LAST_WORD])]
+            text.parent[index:index + 1] = new
+            break
+
+
+def _ancestors(node: nodes.Node, stop: nodes.Element):
+    parent = node.parent
+    while parent is not None and parent is not stop:
+        yield parent
+        parent = parent.parent
+
+
+def pictograms_beside_titles(tree: nodes.Element) -> None:
+    """A chapter's pictogram (`:class: picto`, just after its title) goes before the title, so
+    that it floats beside it the same way in every fiche, whatever follows (a box, a
+    paragraph); pdf.css gives the title the pictogram's height."""
+    for image in list(tree.findall(nodes.image)):
+        section = image.parent
+        if "picto" not in image.get("classes", []) or not isinstance(section, nodes.section):
+            continue
+        title = next((c for c in section.children if isinstance(c, nodes.title)), None)
+        if title is None or section.index(image) != section.index(title) + 1:
+            continue
+        section.remove(image)
+        section.insert(section.index(title), image)
+
+
+# « ci-dessus », « R1U-ECO », « 2021-254 »; and a value with its unit (« 284,75 BTU/h »: not
+# cut after its « / »)
+COMPOUND = re.compile(r"\b\w+(?:-\w+)+\b|\d+(?:,\d+)?\u202f[^\s\u00a0\u202f]+")
+
+
+def keep_compounds_in_tables(tree: nodes.Element) -> None:
+    """In a table cell, a compound word (« ci-dessus », « États-Unis ») does not break at its
+    own hyphen, nor a value with its unit at its « / » (pdf.css, `.compound`): text extraction drops a hyphen that ends a line
+    (« cidessus »), and Marianne has no no-break hyphen (U+2011) to draw instead."""
+    for entry in tree.findall(nodes.entry):
+        for text in list(entry.findall(nodes.Text)):
+            if isinstance(text.parent, (nodes.raw, nodes.literal)) or not COMPOUND.search(str(text)):
+                continue
+            out: list[nodes.Node] = []
+            last = 0
+            for match in COMPOUND.finditer(str(text)):
+                if match.start() > last:
+                    out.append(nodes.Text(str(text)[last:match.start()]))
+                out.append(nodes.inline(match.group(), match.group(), classes=["compound"]))
+                last = match.end()
+            if last < len(str(text)):
+                out.append(nodes.Text(str(text)[last:]))
+            index = text.parent.index(text)
+            text.parent[index:index + 1] = out
 
 
 def mark_short_tables(tree: nodes.Element) -> None:
@@ -190,7 +263,8 @@ LONG_PART = 30  # characters: a part of an address longer than this may break be
 
 
 def address_parts(address: str) -> list[str]:
-    """Where a printed address may break: after « / » (« https:// » kept whole), before « ? »,
+    """Where a printed address may break: after « / » (« https:// » kept whole, and with the
+    host after it: « (https:// » never ends a line alone), before « ? »,
     « = », « & », « # » and an e-mail's « @ », and before a « . » only inside a part longer
     than LONG_PART characters; never at its own hyphens (a reader could not tell a hyphen of
     the address from a hyphenation hyphen, and text extraction drops it: « villeemploi »)."""
@@ -200,7 +274,7 @@ def address_parts(address: str) -> list[str]:
             parts.append(current)
             current = ""
         current += char
-        if char == "/" and address[i + 1:i + 2] != "/":
+        if char == "/" and address[i + 1:i + 2] != "/" and not current.endswith("://"):
             parts.append(current)
             current = ""
     if current:
@@ -208,7 +282,9 @@ def address_parts(address: str) -> list[str]:
     out = []
     for part in parts:
         if len(part) > LONG_PART:
-            out.extend(p for p in re.split(r"(?=\.)", part) if p)
+            pieces = [p for p in re.split(r"(?=\.)", part) if p]
+            # (« https://www » is one piece: the scheme never ends a line alone)
+            out.extend(pieces)
         else:
             out.append(part)
     return out
@@ -294,9 +370,12 @@ def make_book(tree: nodes.document) -> None:
         if anchor:
             anchors[start["docname"]] = anchor
     cards_to_list(tree)
+    pictograms_beside_titles(tree)
     merge_glossary_synonyms(tree)
     fix_links(tree, anchors)
     mark_short_tables(tree)
+    keep_compounds_in_tables(tree)
+    keep_last_words(tree)
     mark_addresses(tree)
     print_addresses(tree)
     tree["guide_anchors"] = anchors

@@ -25,7 +25,8 @@ file's structure tree and content streams, and nothing else (the pages look the 
    stacked on one link); each annotation's /Contents is the link's text, not its raw target;
 5. lists: every /LI gets its /LBody, a nested list goes inside the item it belongs to, and a
    definition list (glossary) pairs each term (/Lbl) with its definition (/LBody);
-6. table header cells get /Scope (Column in the header row, Row in a body row);
+6. table header cells get /Scope (Column in the header row, Row in a body row), and the
+   structure tree an /IDTree from their /ID to them: a data cell's /Headers resolve through it;
 7. a figure's /BBox is where it is drawn (WeasyPrint writes its CSS box, in CSS pixels from the
    top of the page); the metadata say the document's language (dc:language) and the structure
    tree its next parent-tree key.
@@ -47,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pikepdf
-from pikepdf import Array, ContentStreamInstruction, Dictionary, Name, Operator, String
+from pikepdf import Array, ContentStreamInstruction, Dictionary, Name, NameTree, Operator, String
 
 BDC = Operator("BDC")
 PAGINATION = "Pagination"
@@ -1002,6 +1003,20 @@ def table_headers(tree: Tree) -> None:
         attrs.Scope = scope
 
 
+def id_tree(tree: Tree) -> None:
+    """The structure tree's /IDTree (ISO 32000-1, 14.7.2): a name tree from each element's /ID
+    to that element, so that a reader can follow a data cell's /Headers to its header cells."""
+    root = tree.pdf.Root.StructTreeRoot
+    if "/IDTree" in root:
+        del root["/IDTree"]
+    ids = NameTree.new(tree.pdf)
+    for elem in _descendants(root):
+        if "/ID" in elem:
+            ids[bytes(elem.ID).decode("latin-1")] = elem
+    if len(ids):
+        root.IDTree = ids.obj
+
+
 def tidy(tree: Tree, streams: Streams, report: Report) -> None:
     """Last: what the steps before emptied goes (a <wbr>'s tag once its annotation moved to its
     link), and the /Span WeasyPrint wraps around every run of text, with no attribute of its
@@ -1080,6 +1095,7 @@ def finish(path: Path, hints: Hints, nodes: list[Node]) -> Report:
         table_headers(tree)
         figure_boxes(tree)
         tidy(tree, streams, report)
+        id_tree(tree)
         document_keys(pdf)
         streams.write()
         pdf.save(path, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,

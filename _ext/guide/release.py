@@ -56,7 +56,7 @@ class ReleaseError(ValueError):
 def date_fr(day: dt.date) -> str:
     """29 avril 2021 (1er for the first day of the month)."""
     d = "1er" if day.day == 1 else str(day.day)
-    return f"{d}\u00a0{MONTHS_FR[day.month - 1]} {day.year}"
+    return f"{d}\u00a0{MONTHS_FR[day.month - 1]}\u00a0{day.year}"
 
 
 def month_fr(day: dt.date) -> str:

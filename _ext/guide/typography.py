@@ -13,11 +13,17 @@ figure never leaves its unit behind:
 - a reference stays with its number: « n° 617/2013 », « p. 25 », « art. 5 », « article 19 »,
   and the article prefixes of the codes « L. 541-1-1 », « R. 2111-12 », « D. 543-1 » : a
   no-break space;
+- a date stays whole: « 8 juin 2011 », « 1er janvier » : a no-break space between the day and
+  the month and between the month and the year; a value stays with its unit (« 284,75 BTU/h »,
+  « 20 kWh », « 500 ko ») : a narrow no-break space, as before % and €;
+- « n° » always has its no-break space, even where the writer typed none (« n°2005-829 »);
+- ordinals are set as French typography sets them, in superscript: « 1<sup>er</sup> janvier »,
+  « XXI<sup>e</sup> siècle » (the text still reads « 1er », « XXIe »);
 - a hyphen typed between spaces as a dash (« PC fixes - portables ») is an en dash with a
   no-break space before it (« PC fixes – portables »), so that no line starts with it; the
   same for an en dash typed between spaces.
 
-Only spaces the writer typed are changed (nothing is added: « Quoi? » stays as typed, and
+Only spaces the writer typed are changed, « n° » aside (nothing is added: « Quoi? » stays as typed, and
 URLs are never touched). Code, literal blocks, raw HTML and math are left alone.
 """
 
@@ -31,6 +37,11 @@ from sphinx.transforms import SphinxTransform
 
 NNBSP, NBSP = "\u202f", "\u00a0"
 
+_MONTHS = (r"(?:janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|"
+           r"décembre)\b")
+_UNITS = (r"(?:BTU/h|[kMGT]?Wh?|[kMGT]?o|[kM]?VA|volts?|watts?|kg|g|mm|cm|km|m²|m³|°C|dB\(A\)|dB|"
+          r"GHz|MHz|Hz)(?![\w/])")
+
 _RULES = [
     # MyST's smart quotes turn "…" into English quotes: French text wants « … ».
     (re.compile(r"“[ \u00a0\u202f]*"), "«" + NBSP),
@@ -43,9 +54,19 @@ _RULES = [
     # thousands, a group of one to three digits then groups of three: « 1 000 000 »
     (re.compile(r"(?<![\d,.\u202f])\d{1,3}(?: \d{3})+(?![\d,])"),
      lambda m: m.group().replace(" ", NNBSP)),
-    (re.compile(r"(\b(?:[nN]°|p\.|art\.|[aA]rticle|[LRD]\.)) +(?=\d)"), r"\1" + NBSP),
+    (re.compile(r"(\b(?:p\.|art\.|[aA]rticle|[LRD]\.))[ \n]+(?=\d)"), r"\1" + NBSP),
+    (re.compile(r"\b([nN]°)[ \n]*(?=\d)"), r"\1" + NBSP),
+    # a date: « 8 juin 2011 », « 1er janvier »
+    (re.compile(r"(?<![\d,.])(\b(?:[1-9]|[12]\d|3[01]|1er))[ \n]+(?=" + _MONTHS + r")"), r"\1" + NBSP),
+    (re.compile(r"(" + _MONTHS + r")[ \n]+(?=\d{4}\b)"), r"\1" + NBSP),
+    # a value and its unit
+    (re.compile(r"(?<=\d)[ \n\u00a0\u202f]+(?=" + _UNITS + r")"), NNBSP),
     (re.compile(r"(?<=\S) +[-–] +(?=\S)"), NBSP + "– "),
 ]
+
+# « 1er », « 1re », « 2e »; a roman « XXIe » only before « siècle » (« Le », « Ce » are words).
+ORDINAL = re.compile(r"\b(1)(er|re)\b|\b(\d+)(e)\b"
+                     r"|\b([IVX]+)(e)\b(?=[ \u00a0]+(?:siècles?|et[ \u00a0]+[IVX]+e[ \u00a0]+siècles)\b)")
 
 _SKIP = (nodes.literal, nodes.literal_block, nodes.raw, nodes.math, nodes.math_block,
          nodes.comment, nodes.system_message)
@@ -55,6 +76,29 @@ def french_spaces(text: str) -> str:
     for rx, space in _RULES:
         text = rx.sub(space, text)
     return text
+
+
+def ordinals(text: str) -> list[str | tuple[str, str]]:
+    """The text cut at its ordinals: plain strings, and (number, suffix) for each ordinal."""
+    out: list[str | tuple[str, str]] = []
+    last = 0
+    for match in ORDINAL.finditer(text):
+        number, suffix = [g for g in match.groups() if g is not None]
+        out.append(text[last:match.start()])
+        out.append((number, suffix))
+        last = match.end()
+    out.append(text[last:])
+    return [part for part in out if part != ""]
+
+
+def _with_ordinals(text: str) -> list[nodes.Node]:
+    out: list[nodes.Node] = []
+    for part in ordinals(text):
+        if isinstance(part, tuple):
+            out += [nodes.Text(part[0]), nodes.superscript(part[1], part[1], classes=["ordinal"])]
+        else:
+            out.append(nodes.Text(part))
+    return out
 
 
 def _skipped(node: nodes.Node) -> bool:
@@ -77,8 +121,14 @@ class FrenchSpaces(SphinxTransform):
         if isinstance(self.document.get("title"), str):  # front matter title: the <title> tag
             self.document["title"] = french_spaces(self.document["title"])
         for text in list(self.document.findall(nodes.Text)):
+            if _skipped(text) or isinstance(text.parent, nodes.superscript):
+                continue
             new = french_spaces(str(text))
-            if new != text and not _skipped(text):
+            parts = _with_ordinals(new)
+            if len(parts) > 1:
+                index = text.parent.index(text)
+                text.parent[index:index + 1] = parts
+            elif new != text:
                 text.parent.replace(text, nodes.Text(new))
 
 
