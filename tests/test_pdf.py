@@ -96,7 +96,7 @@ def test_pdf_text_holds_every_page(reader, guide_build):
         rel = path.relative_to(html_dir).as_posix()
         if rel.startswith(("actualites/", "_")) or rel in ("search.html", "404.html", "genindex.html", "accessibilite.html",
                                                            "mentions-legales.html", "donnees-personnelles.html",
-                                                           "plan-du-site.html", "404.html"):  # site pages, not in the PDF
+                                                           "plan-du-site.html"):  # site pages, not in the PDF
             continue
         soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
         main = soup.select_one("main")
