@@ -613,7 +613,7 @@ def test_dsfr_identity_marianne_and_mandatory_links(site, browser):
     assert page.evaluate("document.fonts.check('700 16px Marianne') && document.fonts.check('400 16px Marianne')")
     links = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.fr-footer__bottom-link')]
         .map(a => [a.textContent.trim(), a.getAttribute('href')]))""")
-    for label, target in (("Plan du site", "plan-du-site.html"), ("Accessibilité : non conforme", "accessibilite.html"),
+    for label, target in (("Plan du site", "plan-du-site.html"), ("Accessibilité\u00a0: non conforme", "accessibilite.html"),
                           ("Mentions légales", "mentions-legales.html"),
                           ("Données personnelles", "donnees-personnelles.html")):
         assert links[label] == f"../{target}" and (html_dir / target).exists(), (label, links)
