@@ -323,4 +323,55 @@ def test_a_page_without_front_matter_or_in_latin1_is_told_how_to_fix_it():
         ("not-utf8", 3, "le fichier n'est pas en UTF-8 (caractères illisibles)",
          "réenregistrez-le en UTF-8 dans votre éditeur"),
         ("no-front-matter", 1, "la page n'a pas de front matter",
-         "ajoutez en tête un bloc --- avec title, description, type, date et updated ---")]
+         "ajoutez en tête un bloc --- avec title ---")]
+
+
+def test_an_unclosed_front_matter_is_said_so_at_line_1(meta_root, build):
+    """Review M7: the closing --- deleted is not « no front matter »; and the opening ---
+    is not left to MyST (« Document or section may not begin with a transition »)."""
+    add_page(meta_root, "ouverte", page().replace("updated: 2021-04-29\n---\n",
+                                                   "updated: 2021-04-29\n"))
+    app, report = build(meta_root)
+    assert [(f["line"], f["code"], f["message"], f["fix"]) for f in report["findings"]
+            if f["source"] == "ouverte.md"] == [
+        (1, "front-matter-unclosed", "front matter non fermé",
+         "ajoutez une ligne --- après la dernière clé")]
+    warnings = app.warning.getvalue()
+    assert "ouverte.md:1: WARNING: front matter non fermé ; ajoutez une ligne --- après la " \
+        "dernière clé [guide.metadata]" in warnings
+    assert "transition" not in warnings
+
+
+def test_a_control_character_is_reported_at_its_line(meta_root, build):
+    """Review M8: PyYAML refuses it before parsing, without a mark: it was said at line 1."""
+    add_page(meta_root, "controle", page(type="page\x07"))
+    _, report = build(meta_root)
+    line = marker_line(meta_root / "controle.md", "type: page")
+    assert by_key(report)[("controle.md", line, "yaml-malformed")] == "front matter YAML " \
+        "illisible : caractère de contrôle invisible U+0007 ; retapez cette ligne (le caractère " \
+        "ne s'affiche pas dans la plupart des éditeurs)"
+
+
+def test_text_after_a_closed_quote_is_said_in_french():
+    """Review L8: PyYAML's « while parsing a block mapping… » comes with its French meaning."""
+    _, problems = check('---\ntitle: T\ndescription: "Une page" de test\n---\n# T\n')
+    assert [(p.code, p.line, p.message) for p in problems] == [(
+        "yaml-malformed", 3, "front matter YAML illisible : texte inattendu après une valeur "
+        "(guillemets fermés avant la fin de la valeur, ou indentation irrégulière) (PyYAML : "
+        "while parsing a block mapping expected <block end>, but found '<scalar>')")]
+
+
+def test_an_unknown_key_gets_a_suggestion_only_when_it_is_close():
+    """Review L4: « auteur » is no typo of « date »."""
+    _, problems = check("---\ntitle: T\nauteur: moi\ntitel: T\n---\n# T\n")
+    assert sorted((p.line, p.message, p.fix) for p in problems) == [
+        (3, "« auteur » : clé inconnue", "clés permises pour une page « page » : date, "
+         "description, licence, orphan, title, type, updated, version"),
+        (4, "« titel » : clé inconnue", "vouliez-vous dire « title » ?")]
+
+
+def test_the_missing_front_matter_fix_lists_the_projects_required_keys():
+    """Another project's keys, not the guide's (review M11)."""
+    _, problems = check("# Titre\n", kinds={"article": ("title", "date")}, default_kind="article")
+    assert [(p.code, p.fix) for p in problems] == [
+        ("no-front-matter", "ajoutez en tête un bloc --- avec title et date ---")]

@@ -97,6 +97,7 @@ class FrontMatter:
 
 
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(?:(.*?)\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.S)
+_OPENING = re.compile(r"\A(---)[ \t]*\r?\n")
 _FIRST_LINE = 2   # the YAML text starts on the line after the opening ---
 
 
@@ -110,6 +111,8 @@ _YAML_PROBLEMS = (
     ("found character '\\t' that cannot start any token", "tabulation : indentez avec des "
                                                            "espaces"),
     ("found unhashable key", "une liste ou un dictionnaire en guise de clé"),
+    ("expected <block end>, but found", "texte inattendu après une valeur (guillemets fermés "
+                                        "avant la fin de la valeur, ou indentation irrégulière)"),
 )
 
 
@@ -135,6 +138,14 @@ def read_front_matter(text: str) -> FrontMatter:
     fm = FrontMatter()
     m = _FRONT.match(text)
     if not m:
+        opening = _OPENING.match(text)
+        if opening:
+            # Opened by --- and never closed (review M7): not « no front matter ». The opening
+            # line alone is what MyST would misread (a transition before the title).
+            fm.present, fm.body, fm.span = True, text[opening.end():], (0, len(opening.group(1)))
+            fm.problems.append(Problem("front-matter-unclosed", "front matter non fermé",
+                                       "ajoutez une ligne --- après la dernière clé", 1))
+            return fm
         fm.body = text
         return fm
     fm.present, fm.yaml_text, fm.body = True, m.group(1) or "", text[m.end():]
@@ -169,9 +180,21 @@ def read_front_matter(text: str) -> FrontMatter:
                 else:
                     fm.lines[name] = line
         data = loader.construct_document(node)
+    except yaml.reader.ReaderError as exc:
+        # A control character (refused before parsing): at its own line (review M8).
+        line = fm.yaml_text[: exc.position].count("\n") + _FIRST_LINE
+        fm.problems.append(Problem("yaml-malformed", "front matter YAML illisible : caractère "
+                                   f"de contrôle invisible U+{exc.character:04X}",
+                                   "retapez cette ligne (le caractère ne s'affiche pas dans "
+                                   "la plupart des éditeurs)", line))
+        return fm
     except yaml.YAMLError as exc:
-        # An unclosed quote is reported where it opens (context), anything else where it is.
+        # An unclosed quote or bracket is reported where it opens (context), anything else
+        # where it is (the context of a block mapping is its first key: not the line at fault).
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+        if str(getattr(exc, "context", "")).startswith("while parsing a block") and \
+                getattr(exc, "problem_mark", None) is not None:
+            mark = exc.problem_mark
         line = mark.line + _FIRST_LINE if mark is not None else 1
         problem = " ".join(filter(None, (getattr(exc, "context", None),
                                          getattr(exc, "problem", None)))) or \
@@ -276,8 +299,10 @@ def check_front_matter(text: str, rules: Rules) -> tuple[FrontMatter, list[Probl
             "réenregistrez-le en UTF-8 dans votre éditeur", line)
     fm = read_front_matter(text)
     if not fm.present:
+        keys = list(rules.kinds.get(rules.default_kind, ())) or ["title"]
+        listed = ", ".join(keys[:-1]) + " et " + keys[-1] if len(keys) > 1 else keys[0]
         add("no-front-matter", "la page n'a pas de front matter",
-            "ajoutez en tête un bloc --- avec title, description, type, date et updated ---")
+            f"ajoutez en tête un bloc --- avec {listed} ---")
         return fm, out
     if not fm.body.strip():
         add("empty-page", "la page est vide (aucun contenu après le front matter)",
@@ -316,7 +341,9 @@ def check_front_matter(text: str, rules: Rules) -> tuple[FrontMatter, list[Probl
     for error in errors:
         if error.validator == "additionalProperties":
             for key in sorted(set(normalised) - set(allowed)):
-                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                # 0.75: a typo (udpated, titel, descrption), not a chance likeness (auteur
+                # and date share three letters: 0.6, review L4)
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.75)
                 hint = (f"vouliez-vous dire « {close[0]} » ?" if close else
                         f"clés permises pour une page « {kind} » : {', '.join(allowed)}")
                 add("unknown-key", f"« {_short(key)} » : clé inconnue", hint, fm.line(key))
