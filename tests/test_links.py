@@ -42,6 +42,14 @@ EXPECTED = {  # (page, marker on the line) -> (finding code, its whole message ;
                                             f"dans b ; {FIX_ANCHOR}"),
     ("sous/page.md", "BROKEN-SUB-DOC"): ("page-unknown", "lien interne cassé vers « ../absente » : "
                                          f"page inconnue ; {FIX_PAGE}"),
+    # Markdown links to paths that are no file (review M12): said as paths, not « #../b »
+    ("sous/page.md", "BROKEN-SUB-NO-MD"): ("file-unknown", "fichier introuvable : « ../a » ; "
+                                           "vouliez-vous dire « ../a.md » ?"),
+    ("sous/page.md", "BROKEN-SUB-MD-FILE"): ("file-unknown", "fichier introuvable : "
+                                             "« ../images/schema-absent.svg » ; vérifiez le "
+                                             "chemin, relatif à la page (une page : avec .md)"),
+    ("sous/page.md", "BROKEN-SUB-PATH"): ("file-unknown", "fichier introuvable : « ../bb » ; "
+                                          "pages proches : b"),
 }
 EXTERNAL = {  # every external URL of the project, with the page and the line that holds it
     ("a", "<https://example.org/page>", "https://example.org/page"),
