@@ -126,8 +126,9 @@ def test_a_footer_dropped_by_the_template_is_a_finding_on_every_page(meta_root, 
     bonne = next(f for f in report["findings"] if f["source"] == "bonne.md")
     assert (bonne["check"], bonne["line"], bonne["message"], bonne["fix"]) == (
         "licence", None, "la page publiée bonne.html n'a pas de pied de page de licence (lien "
-        "rel=\"license\" dans <footer>)", "le gabarit (layout.html) doit garder le pied de "
-        "page du guide")
+        "rel=\"license\" dans <footer>)", "ajoutez au gabarit (layout.html), dans <footer>, "
+        "<a rel=\"license\" href=\"{{ guide_footer.licence_url }}\">{{ guide_footer.licence_name }}"
+        "</a>, ou réglez guide_licence_footer = False")
 
 
 def test_a_licence_link_without_rel_license_is_no_footer(meta_root, build):

@@ -198,7 +198,9 @@ def check_footers(app: Sphinx, exception) -> None:
                 app, CHECK, "footer-missing",
                 f"la page publiée {published} n'a pas de pied de page de licence (lien "
                 "rel=\"license\" dans <footer>)",
-                "le gabarit (layout.html) doit garder le pied de page du guide",
+                "ajoutez au gabarit (layout.html), dans <footer>, <a rel=\"license\" "
+                "href=\"{{ guide_footer.licence_url }}\">{{ guide_footer.licence_name }}</a>, "
+                "ou réglez guide_licence_footer = False",
                 docname=docname, line=None))
             continue
         expected = expected_licence(app, docname)

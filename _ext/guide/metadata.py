@@ -454,7 +454,8 @@ def read_page(app: Sphinx, docname: str, source: list[str]) -> Page:
     return record
 
 
-def release_problems(meta: dict, lines: dict[str, int], rel, today: dt.date) -> list[Problem]:
+def release_problems(meta: dict, lines: dict[str, int], rel, today: dt.date,
+                     changelog: str = "") -> list[Problem]:
     """What a page's front matter says against the release and today's date (run on every
     build: the release and the date change without the page changing)."""
     out: list[Problem] = []
@@ -469,18 +470,18 @@ def release_problems(meta: dict, lines: dict[str, int], rel, today: dt.date) -> 
                 "une page ne peut être publiée ou mise à jour qu'à une date passée", key)
     if updated and updated > rel.updated:
         add("updated-after-release", f"page mise à jour le {updated}, après la dernière mise "
-            f"à jour du guide ({rel.updated})", "mettez à jour « updated » dans "
-            f"{Path(rel.source).name} (et le CHANGELOG)", "updated")
+            f"à jour publiée ({rel.updated})", "mettez à jour « updated » dans "
+            f"{Path(rel.source).name}" + (f" (et {changelog})" if changelog else ""), "updated")
     version = meta.get("version")
     if isinstance(version, str) and version != rel.version:   # a number: version-not-string
-        add("version-mismatch", f"version « {version} » différente de celle du guide "
+        add("version-mismatch", f"version « {version} » différente de la version publiée "
             f"(« {rel.version} »)", f"retirez la clé « version » ou alignez-la sur "
             f"{Path(rel.source).name}", "version")
     announces = meta.get("announces")
     if meta.get("type") == "news" and announces is not None:
         if str(announces) != rel.version:
             add("news-unknown-release", f"le billet annonce la version « {announces} », "
-                f"qui n'est pas celle du guide (« {rel.version} »)", "corrigez « announces »",
+                f"qui n'est pas la version publiée (« {rel.version} »)", "corrigez « announces »",
                 "announces")
         elif published and published < rel.published:
             add("news-before-release", f"billet daté du {published}, avant la publication de "
@@ -495,7 +496,8 @@ def check_release(app: Sphinx, env: BuildEnvironment) -> None:
     records = pages(env)
     for docname in sorted(env.found_docs & records.keys()):
         record = records[docname]
-        for p in release_problems(record.meta, record.lines, rel, today):
+        for p in release_problems(record.meta, record.lines, rel, today,
+                                  Path(settings(app).changelog).name):
             findings.emit(app, findings.make(app, CHECK, p.code, p.message, p.fix,
                                              docname=docname, line=p.line))
     _check_changelog(app, rel)
@@ -511,7 +513,8 @@ def _check_changelog(app: Sphinx, rel) -> None:
         return
     path = Path(app.confdir) / settings(app).changelog
     if not path.exists():
-        findings.emit(app, findings.make(app, CHECK, "changelog-missing", "CHANGELOG.md absent",
+        findings.emit(app, findings.make(app, CHECK, "changelog-missing",
+                                         f"{path.name} absent (guide_changelog)",
                                          "créez-le : une entrée « ## [version] – AAAA-MM-JJ » par version",
                                          path=path))
         return
@@ -519,16 +522,16 @@ def _check_changelog(app: Sphinx, rel) -> None:
     m = _CHANGELOG_ENTRY.search(text)
     line = text[: m.start()].count("\n") + 1 if m else 1
     if not m:
-        findings.emit(app, findings.make(app, CHECK, "changelog-empty", "CHANGELOG.md ne contient "
+        findings.emit(app, findings.make(app, CHECK, "changelog-empty", f"{path.name} ne contient "
                       "aucune entrée « ## [version] – AAAA-MM-JJ »", "ajoutez l'entrée de la version "
                       f"{rel.version}", path=path, line=1))
     elif m.group("version") not in (rel.version, rel.version_title) or \
             m.group("date") != rel.updated.isoformat():
         findings.emit(app, findings.make(
             app, CHECK, "changelog-mismatch",
-            f"dernière entrée du CHANGELOG « {m.group('version')} – {m.group('date')} » différente de "
-            f"la version du guide « {rel.version_title} – {rel.updated} » ({Path(rel.source).name})",
-            "ajoutez en tête du CHANGELOG l'entrée de la version publiée, ou corrigez "
+            f"dernière entrée de {path.name} « {m.group('version')} – {m.group('date')} » différente de "
+            f"la version publiée « {rel.version_title} – {rel.updated} » ({Path(rel.source).name})",
+            f"ajoutez en tête de {path.name} l'entrée de la version publiée, ou corrigez "
             f"{Path(rel.source).name}",
             path=path, line=line))
 
