@@ -227,3 +227,22 @@ def test_licence_ids(tmp_path):
     assert spdx_problem("LicenseRef-Maison", tmp_path) is not None
     (tmp_path / "LicenseRef-Maison.txt").write_text("Texte.")
     assert spdx_problem("LicenseRef-Maison", tmp_path) is None
+
+
+def test_a_licence_id_in_the_wrong_case_is_told_its_spdx_spelling(meta_root, build):
+    """Review L1: SPDX reads ids in any case, spdx.org's addresses and the footer do not."""
+    from guide.licence import spdx_problem
+    assert spdx_problem("cc-by-4.0") == ("licence « cc-by-4.0 » : identifiant SPDX mal écrit",
+                                         "écrivez-le « CC-BY-4.0 » (majuscules et minuscules "
+                                         "comprises)")
+    assert spdx_problem("Etalab-2.0")[1] == "écrivez-le « etalab-2.0 » (majuscules et " \
+        "minuscules comprises)"
+    page = meta_root / "licence.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("licence: CC-BY-4",
+                                                             "licence: cc-by-4.0"), encoding="utf-8")
+    _, report = build(meta_root)
+    assert [(f["line"], f["code"], f["message"], f["fix"]) for f in report["findings"]
+            if f["source"] == "licence.md"] == [
+        (marker_line(page, "licence: cc-by-4.0"), "licence-unknown", "licence « cc-by-4.0 » : "
+         "identifiant SPDX mal écrit", "écrivez-le « CC-BY-4.0 » (majuscules et minuscules "
+         "comprises)")]

@@ -178,3 +178,17 @@ def test_a_broken_link_of_an_included_fragment_is_reported_once_at_the_fragment(
     assert f"_fragments/partage.md:{marker_line(fragment, 'FRAG-PAGE')}: WARNING: lien interne " \
         "cassé vers « page-du-fragment.md »" in warnings
     assert warnings.count("page-du-fragment.md") == 1
+
+
+def test_the_reports_are_readable_by_the_web_server(links_root, build):
+    """Review L5: published with the site (make dist), not private to the builder (0600)."""
+    import os
+    import stat
+    old = os.umask(0o022)
+    try:
+        app, _ = build(links_root)
+    finally:
+        os.umask(old)
+    reports = sorted((app.outdir / "_reports").iterdir())
+    assert [p.name for p in reports] == ["findings.json", "findings.junit.xml"]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in reports} == {0o644}
