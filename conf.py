@@ -65,6 +65,7 @@ guide_page_kinds = {   # `type` of a page -> the keys its front matter must have
 guide_page_optional_keys = {"news": ["announces"]}
 guide_default_page_kind = "page"
 guide_asset_folders = [str(ROOT / "docs"), str(ROOT / "_static")]  # each picture, font, download
+guide_pdf_link = True  # the site offers the PDF, built first by `make` (make pdf)
 guide_pdf_name = "guide-achats-numeriques-responsables-version-{version}-{month}-{year}.pdf"
 guide_pdf_keywords = "achats publics, numérique responsable, écoconception, réemploi, DEEE, labels, commande publique"
 guide_linkcheck_user_agent = "guide-achats-linkcheck/1.0 (+https://ecoresponsable.numerique.gouv.fr/)"

@@ -126,8 +126,9 @@ def test_a_footer_dropped_by_the_template_is_a_finding_on_every_page(meta_root, 
     bonne = next(f for f in report["findings"] if f["source"] == "bonne.md")
     assert (bonne["check"], bonne["line"], bonne["message"], bonne["fix"]) == (
         "licence", None, "la page publiée bonne.html n'a pas de pied de page de licence (lien "
-        "rel=\"license\" dans <footer>)", "le gabarit (layout.html) doit garder le pied de "
-        "page du guide")
+        "rel=\"license\" dans <footer>)", "ajoutez au gabarit (layout.html), dans <footer>, "
+        "<a rel=\"license\" href=\"{{ guide_footer.licence_url }}\">{{ guide_footer.licence_name }}"
+        "</a>, ou réglez guide_licence_footer = False")
 
 
 def test_a_licence_link_without_rel_license_is_no_footer(meta_root, build):
@@ -226,3 +227,22 @@ def test_licence_ids(tmp_path):
     assert spdx_problem("LicenseRef-Maison", tmp_path) is not None
     (tmp_path / "LicenseRef-Maison.txt").write_text("Texte.")
     assert spdx_problem("LicenseRef-Maison", tmp_path) is None
+
+
+def test_a_licence_id_in_the_wrong_case_is_told_its_spdx_spelling(meta_root, build):
+    """Review L1: SPDX reads ids in any case, spdx.org's addresses and the footer do not."""
+    from guide.licence import spdx_problem
+    assert spdx_problem("cc-by-4.0") == ("licence « cc-by-4.0 » : identifiant SPDX mal écrit",
+                                         "écrivez-le « CC-BY-4.0 » (majuscules et minuscules "
+                                         "comprises)")
+    assert spdx_problem("Etalab-2.0")[1] == "écrivez-le « etalab-2.0 » (majuscules et " \
+        "minuscules comprises)"
+    page = meta_root / "licence.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("licence: CC-BY-4",
+                                                             "licence: cc-by-4.0"), encoding="utf-8")
+    _, report = build(meta_root)
+    assert [(f["line"], f["code"], f["message"], f["fix"]) for f in report["findings"]
+            if f["source"] == "licence.md"] == [
+        (marker_line(page, "licence: cc-by-4.0"), "licence-unknown", "licence « cc-by-4.0 » : "
+         "identifiant SPDX mal écrit", "écrivez-le « CC-BY-4.0 » (majuscules et minuscules "
+         "comprises)")]

@@ -42,6 +42,14 @@ EXPECTED = {  # (page, marker on the line) -> (finding code, its whole message ;
                                             f"dans b ; {FIX_ANCHOR}"),
     ("sous/page.md", "BROKEN-SUB-DOC"): ("page-unknown", "lien interne cassé vers « ../absente » : "
                                          f"page inconnue ; {FIX_PAGE}"),
+    # Markdown links to paths that are no file (review M12): said as paths, not « #../b »
+    ("sous/page.md", "BROKEN-SUB-NO-MD"): ("file-unknown", "fichier introuvable : « ../a » ; "
+                                           "vouliez-vous dire « ../a.md » ?"),
+    ("sous/page.md", "BROKEN-SUB-MD-FILE"): ("file-unknown", "fichier introuvable : "
+                                             "« ../images/schema-absent.svg » ; vérifiez le "
+                                             "chemin, relatif à la page (une page : avec .md)"),
+    ("sous/page.md", "BROKEN-SUB-PATH"): ("file-unknown", "fichier introuvable : « ../bb » ; "
+                                          "pages proches : b"),
 }
 EXTERNAL = {  # every external URL of the project, with the page and the line that holds it
     ("a", "<https://example.org/page>", "https://example.org/page"),
@@ -170,3 +178,17 @@ def test_a_broken_link_of_an_included_fragment_is_reported_once_at_the_fragment(
     assert f"_fragments/partage.md:{marker_line(fragment, 'FRAG-PAGE')}: WARNING: lien interne " \
         "cassé vers « page-du-fragment.md »" in warnings
     assert warnings.count("page-du-fragment.md") == 1
+
+
+def test_the_reports_are_readable_by_the_web_server(links_root, build):
+    """Review L5: published with the site (make dist), not private to the builder (0600)."""
+    import os
+    import stat
+    old = os.umask(0o022)
+    try:
+        app, _ = build(links_root)
+    finally:
+        os.umask(old)
+    reports = sorted((app.outdir / "_reports").iterdir())
+    assert [p.name for p in reports] == ["findings.json", "findings.junit.xml"]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in reports} == {0o644}

@@ -134,8 +134,8 @@ def test_a_page_updated_after_the_release_is_reported(meta_root, build):
     _, report = build(meta_root)
     line = marker_line(meta_root / "tardive.md", "updated:")
     assert by_key(report)[("tardive.md", line, "updated-after-release")] == "page mise à jour " \
-        "le 2021-12-01, après la dernière mise à jour du guide (2021-11-23) ; mettez à jour " \
-        "« updated » dans release.toml (et le CHANGELOG)"
+        "le 2021-12-01, après la dernière mise à jour publiée (2021-11-23) ; mettez à jour " \
+        "« updated » dans release.toml (et CHANGELOG.md)"
 
 
 def test_a_page_of_another_version_is_reported(meta_root, build):
@@ -143,7 +143,7 @@ def test_a_page_of_another_version_is_reported(meta_root, build):
     _, report = build(meta_root)
     line = marker_line(meta_root / "autre.md", "version:")
     assert by_key(report)[("autre.md", line, "version-mismatch")] == "version « v2 » différente " \
-        "de celle du guide (« beta ») ; retirez la clé « version » ou alignez-la sur release.toml"
+        "de la version publiée (« beta ») ; retirez la clé « version » ou alignez-la sur release.toml"
 
 
 def test_a_post_announcing_another_release_is_reported(meta_root, build):
@@ -153,7 +153,7 @@ def test_a_post_announcing_another_release_is_reported(meta_root, build):
     _, report = build(meta_root)
     line = marker_line(billet, "announces:")
     assert by_key(report)[("billet.md", line, "news-unknown-release")] == "le billet annonce " \
-        "la version « v2 », qui n'est pas celle du guide (« beta ») ; corrigez « announces »"
+        "la version « v2 », qui n'est pas la version publiée (« beta ») ; corrigez « announces »"
 
 
 def test_a_duplicated_key_is_reported_at_its_second_line(meta_root, build):
@@ -180,8 +180,8 @@ def test_changelog_must_match_the_release(meta_root, build):
     mismatch = [f for f in report["findings"] if f["code"] == "changelog-mismatch"]
     assert [f["line"] for f in mismatch] == [marker_line(changelog, "## [v1]")]
     assert [f["source"] for f in mismatch] == ["CHANGELOG.md"]
-    assert mismatch[0]["message"] == "dernière entrée du CHANGELOG « v1 – 2022-04-01 » " \
-        "différente de la version du guide « bêta – 2021-11-23 » (release.toml)"
+    assert mismatch[0]["message"] == "dernière entrée de CHANGELOG.md « v1 – 2022-04-01 » " \
+        "différente de la version publiée « bêta – 2021-11-23 » (release.toml)"
     changelog.write_text("# Historique\n\nRien encore.\n", encoding="utf-8")
     _, report = build(meta_root, outdir=meta_root.parent / "vide")
     assert [(f["code"], f["line"], f["check"], f["message"], f["fix"]) for f in report["findings"]
@@ -196,6 +196,22 @@ def test_changelog_must_match_the_release(meta_root, build):
          "créez-le : une entrée « ## [version] – AAAA-MM-JJ » par version")]
     _, report = build(meta_root, outdir=meta_root.parent / "non", guide_changelog="")
     assert not [f for f in report["findings"] if f["source"] == "CHANGELOG.md"]
+
+
+def test_another_project_is_not_asked_for_the_guides_changelog_nor_pdf(copy_root, build):
+    """Review M11: by default no CHANGELOG is required and no PDF is offered (the guide's
+    conf.py asks for both); a page updated late is not told about a changelog."""
+    src = copy_root("minimal")
+    app, report = build(src)
+    assert app.config.guide_changelog == "" and app.config.guide_pdf_link is False
+    assert [f for f in report["findings"] if f["check"] in ("pdf", "metadata")] == []
+    late = src / "article.md"
+    late.write_text(late.read_text(encoding="utf-8").replace(
+        "date: 2024-01-20", "date: 2024-01-20\nupdated: 2024-03-01"), encoding="utf-8")
+    app, report = build(src, outdir=src.parent / "tard")
+    assert [(f["code"], f["message"], f["fix"]) for f in report["findings"]] == [(
+        "updated-after-release", "page mise à jour le 2024-03-01, après la dernière mise à jour "
+        "publiée (2024-02-01)", "mettez à jour « updated » dans version.toml")]
 
 
 def test_the_release_comes_from_the_configured_table(meta_root, build):
@@ -323,4 +339,55 @@ def test_a_page_without_front_matter_or_in_latin1_is_told_how_to_fix_it():
         ("not-utf8", 3, "le fichier n'est pas en UTF-8 (caractères illisibles)",
          "réenregistrez-le en UTF-8 dans votre éditeur"),
         ("no-front-matter", 1, "la page n'a pas de front matter",
-         "ajoutez en tête un bloc --- avec title, description, type, date et updated ---")]
+         "ajoutez en tête un bloc --- avec title ---")]
+
+
+def test_an_unclosed_front_matter_is_said_so_at_line_1(meta_root, build):
+    """Review M7: the closing --- deleted is not « no front matter »; and the opening ---
+    is not left to MyST (« Document or section may not begin with a transition »)."""
+    add_page(meta_root, "ouverte", page().replace("updated: 2021-04-29\n---\n",
+                                                   "updated: 2021-04-29\n"))
+    app, report = build(meta_root)
+    assert [(f["line"], f["code"], f["message"], f["fix"]) for f in report["findings"]
+            if f["source"] == "ouverte.md"] == [
+        (1, "front-matter-unclosed", "front matter non fermé",
+         "ajoutez une ligne --- après la dernière clé")]
+    warnings = app.warning.getvalue()
+    assert "ouverte.md:1: WARNING: front matter non fermé ; ajoutez une ligne --- après la " \
+        "dernière clé [guide.metadata]" in warnings
+    assert "transition" not in warnings
+
+
+def test_a_control_character_is_reported_at_its_line(meta_root, build):
+    """Review M8: PyYAML refuses it before parsing, without a mark: it was said at line 1."""
+    add_page(meta_root, "controle", page(type="page\x07"))
+    _, report = build(meta_root)
+    line = marker_line(meta_root / "controle.md", "type: page")
+    assert by_key(report)[("controle.md", line, "yaml-malformed")] == "front matter YAML " \
+        "illisible : caractère de contrôle invisible U+0007 ; retapez cette ligne (le caractère " \
+        "ne s'affiche pas dans la plupart des éditeurs)"
+
+
+def test_text_after_a_closed_quote_is_said_in_french():
+    """Review L8: PyYAML's « while parsing a block mapping… » comes with its French meaning."""
+    _, problems = check('---\ntitle: T\ndescription: "Une page" de test\n---\n# T\n')
+    assert [(p.code, p.line, p.message) for p in problems] == [(
+        "yaml-malformed", 3, "front matter YAML illisible : texte inattendu après une valeur "
+        "(guillemets fermés avant la fin de la valeur, ou indentation irrégulière) (PyYAML : "
+        "while parsing a block mapping expected <block end>, but found '<scalar>')")]
+
+
+def test_an_unknown_key_gets_a_suggestion_only_when_it_is_close():
+    """Review L4: « auteur » is no typo of « date »."""
+    _, problems = check("---\ntitle: T\nauteur: moi\ntitel: T\n---\n# T\n")
+    assert sorted((p.line, p.message, p.fix) for p in problems) == [
+        (3, "« auteur » : clé inconnue", "clés permises pour une page « page » : date, "
+         "description, licence, orphan, title, type, updated, version"),
+        (4, "« titel » : clé inconnue", "vouliez-vous dire « title » ?")]
+
+
+def test_the_missing_front_matter_fix_lists_the_projects_required_keys():
+    """Another project's keys, not the guide's (review M11)."""
+    _, problems = check("# Titre\n", kinds={"article": ("title", "date")}, default_kind="article")
+    assert [(p.code, p.fix) for p in problems] == [
+        ("no-front-matter", "ajoutez en tête un bloc --- avec title et date ---")]

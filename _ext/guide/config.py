@@ -208,7 +208,7 @@ class GuideConfig:
                                 "fichier TOML de la version publiée, relatif à conf.py")
     release_table: str = setting("tool.guide.release", dotted_table,
                                  "table de ce fichier qui décrit la version publiée")
-    changelog: str = setting("CHANGELOG.md", instance_of(str),
+    changelog: str = setting("", instance_of(str),
                              "historique des versions, relatif à conf.py (vide : non vérifié)", "")
     licences: dict = setting(DEFAULT_LICENCES, licence_table,
                              "licences nommées en pied de page : {SPDX: (nom, adresse)} ; tout "
@@ -235,7 +235,8 @@ class GuideConfig:
                             "nom du PDF ; {version}, {month}, {year}, {day} de la version publiée")
     pdf_dir: str = setting("", instance_of(str), "dossier du PDF construit, relatif à conf.py "
                            "(défaut : le dossier `pdf` à côté de la sortie HTML)")
-    pdf_link: bool = setting(True, flag, "proposer le PDF sur le site (menu, {guide-download})",
+    pdf_link: bool = setting(False, flag, "proposer le PDF sur le site (menu, {guide-download}) ; "
+                             "il doit être construit avant (constructeur guidepdf)",
                              types=(bool,))
     pdf_keywords: str = setting("", instance_of(str), "mots-clés des métadonnées du PDF")
     # external links (make linkcheck)

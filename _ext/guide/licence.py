@@ -40,6 +40,12 @@ def spdx_problem(spdx_id: str, licenses_dir: Path | None = None) -> tuple[str, s
         return (f"licence « {spdx_id} » non déclarée",
                 f"ajoutez son texte dans LICENSES/{spdx_id}.txt")
     if spdx_id.strip() and " " not in spdx_id.strip() and not _spdx().validate(spdx_id).errors:
+        canonical = _canonical().get(spdx_id.casefold(), spdx_id)
+        if canonical != spdx_id:
+            # SPDX accepts any case, but its addresses (spdx.org/licenses/CC-BY-4.0.html) and
+            # the footer's table do not (review L1)
+            return (f"licence « {spdx_id} » : identifiant SPDX mal écrit",
+                    f"écrivez-le « {canonical} » (majuscules et minuscules comprises)")
         return None
     import difflib
     keys = sorted(_spdx().known_symbols)
@@ -47,6 +53,12 @@ def spdx_problem(spdx_id: str, licenses_dir: Path | None = None) -> tuple[str, s
     hint = f"identifiants proches : {', '.join(close)}" if close else \
         "utilisez un identifiant SPDX (https://spdx.org/licenses/), par exemple etalab-2.0"
     return f"licence « {spdx_id} » : identifiant SPDX inconnu", hint
+
+
+@lru_cache(maxsize=1)
+def _canonical() -> dict[str, str]:
+    """Each SPDX id as SPDX writes it, by its case-folded form."""
+    return {key.casefold(): key for key in _spdx().known_symbols}
 
 
 def licence_info(app: Sphinx, spdx_id: str) -> tuple[str, str] | None:
@@ -198,7 +210,9 @@ def check_footers(app: Sphinx, exception) -> None:
                 app, CHECK, "footer-missing",
                 f"la page publiée {published} n'a pas de pied de page de licence (lien "
                 "rel=\"license\" dans <footer>)",
-                "le gabarit (layout.html) doit garder le pied de page du guide",
+                "ajoutez au gabarit (layout.html), dans <footer>, <a rel=\"license\" "
+                "href=\"{{ guide_footer.licence_url }}\">{{ guide_footer.licence_name }}</a>, "
+                "ou réglez guide_licence_footer = False",
                 docname=docname, line=None))
             continue
         expected = expected_licence(app, docname)

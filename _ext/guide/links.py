@@ -125,6 +125,11 @@ def _collect_node(env: BuildEnvironment, docname: str, node: nodes.Node, links: 
             link = _classify_uri(env, docname, target, line)
             if link:
                 links.append(link)
+        elif reftype == "myst" and _PATH_LIKE.search(target):
+            # A file path MyST found no file for (../labels/produits without .md, an image
+            # that is not there): said as a path, not as an anchor « #../labels/produits ».
+            path = posixpath.normpath(posixpath.join(posixpath.dirname(docname), unquote(target)))
+            links.append(Link(line, "path", path, text=target))
         elif reftype == "myst":
             links.append(Link(line, "local", target, text=f"#{target}"))
         elif reftype == "doc":
@@ -163,6 +168,10 @@ def _collect_node(env: BuildEnvironment, docname: str, node: nodes.Node, links: 
                 links.append(link)
 
 
+#: a Markdown link destination that is a path (a folder or an extension), not an anchor's name
+_PATH_LIKE = re.compile(r"/|\.[A-Za-z0-9]{1,5}$")
+
+
 def _needles(link: Link) -> list[str]:
     """What the link looks like in the Markdown source, most precise first."""
     text = link.text
@@ -174,7 +183,9 @@ def _needles(link: Link) -> list[str]:
         name = link.target
         if not text.startswith("#"):   # a role ({any}), not a Markdown #link
             return [f"`{name}`", f"<{name}>`", name]
-        return [f"(#{name})", f"#{name}\"", f"`{name}`", f"<{name}>`", name]
+        return [f"(#{name})", f"({name})", f"#{name}\"", f"`{name}`", f"<{name}>`", name]
+    if link.kind == "path":
+        return [f"({text})", f"<{text}>", text]
     if link.kind in ("label", "term"):
         return [f"`{text}`", f"<{text}>`", text]
     return [text]
@@ -281,13 +292,21 @@ def check_internal(app: Sphinx, env: BuildEnvironment) -> None:
                            "ajoutez la cible « (nom)= » avant le titre visé")
             elif link.kind == "local":
                 name = link.target
+                markdown = link.text.startswith("#")   # [x](name), not a role
+                relative = posixpath.normpath(posixpath.join(posixpath.dirname(docname), name))
                 if not (_has_anchor(name, docname, anchors, labels) or name.lower() in labels
-                        or name.lower() in terms or name in docs):
+                        or name.lower() in terms or (name in docs and not markdown)):
+                    if markdown and relative in docs:   # [x](page) without its .md
+                        report(link, "file-unknown", f"fichier introuvable : « {name} »",
+                               f"vouliez-vous dire « {name}.md » ?")
+                        continue
                     near = _close(name, anchors.get(docname, set()) | set(labels), "#")
                     report(link, "target-unknown",
                            f"lien interne cassé vers « {link.text} » : cible inconnue",
                            f"cibles proches : {near}" if near else
                            "ajoutez la cible « (nom)= » avant le titre visé")
+            elif link.kind == "path":
+                _check_path(link, docname, docs, anchors, labels, srcdir, report)
             elif link.kind == "label" and link.target not in labels:
                 near = _close(link.target, labels)
                 report(link, "label-unknown", f"{{ref}} vers « {link.text} » : étiquette inconnue",
@@ -299,6 +318,28 @@ def check_internal(app: Sphinx, env: BuildEnvironment) -> None:
             elif link.kind == "file" and not (srcdir / link.target).is_file():
                 report(link, "file-unknown", f"fichier introuvable : « {link.text} »",
                        "vérifiez le chemin, relatif à la page (images dans docs/_images/)")
+
+
+def _check_path(link: Link, docname: str, docs: set[str], anchors, labels, srcdir: Path,
+                report) -> None:
+    """A Markdown link to a path that is no file (review M12): a page without its .md, a
+    missing file. A label or an anchor named like a path (« fig.1 ») is no path."""
+    if _has_anchor(link.text, docname, anchors, labels) or link.text.lower() in labels:
+        return
+    target = link.target
+    if (srcdir / target).is_file():
+        return
+    page = next((t for t in (target, f"{target}/index") if t in docs), None)
+    if page is not None and not posixpath.splitext(target)[1]:
+        written = link.text.rstrip("/") + ("/index" if page.endswith("/index") and
+                                          not target.endswith("/index") else "")
+        report(link, "file-unknown", f"fichier introuvable : « {link.text} »",
+               f"vouliez-vous dire « {written}.md » ?")
+        return
+    near = _close(target, docs) if not posixpath.splitext(target)[1] else ""
+    report(link, "file-unknown", f"fichier introuvable : « {link.text} »",
+           f"pages proches : {near}" if near else
+           "vérifiez le chemin, relatif à la page (une page : avec .md)")
 
 
 def _has_anchor(fragment: str, docname: str, anchors: dict[str, set[str]], labels: dict) -> bool:

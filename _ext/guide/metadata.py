@@ -97,6 +97,7 @@ class FrontMatter:
 
 
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(?:(.*?)\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.S)
+_OPENING = re.compile(r"\A(---)[ \t]*\r?\n")
 _FIRST_LINE = 2   # the YAML text starts on the line after the opening ---
 
 
@@ -110,6 +111,8 @@ _YAML_PROBLEMS = (
     ("found character '\\t' that cannot start any token", "tabulation : indentez avec des "
                                                            "espaces"),
     ("found unhashable key", "une liste ou un dictionnaire en guise de clé"),
+    ("expected <block end>, but found", "texte inattendu après une valeur (guillemets fermés "
+                                        "avant la fin de la valeur, ou indentation irrégulière)"),
 )
 
 
@@ -135,6 +138,14 @@ def read_front_matter(text: str) -> FrontMatter:
     fm = FrontMatter()
     m = _FRONT.match(text)
     if not m:
+        opening = _OPENING.match(text)
+        if opening:
+            # Opened by --- and never closed (review M7): not « no front matter ». The opening
+            # line alone is what MyST would misread (a transition before the title).
+            fm.present, fm.body, fm.span = True, text[opening.end():], (0, len(opening.group(1)))
+            fm.problems.append(Problem("front-matter-unclosed", "front matter non fermé",
+                                       "ajoutez une ligne --- après la dernière clé", 1))
+            return fm
         fm.body = text
         return fm
     fm.present, fm.yaml_text, fm.body = True, m.group(1) or "", text[m.end():]
@@ -169,9 +180,21 @@ def read_front_matter(text: str) -> FrontMatter:
                 else:
                     fm.lines[name] = line
         data = loader.construct_document(node)
+    except yaml.reader.ReaderError as exc:
+        # A control character (refused before parsing): at its own line (review M8).
+        line = fm.yaml_text[: exc.position].count("\n") + _FIRST_LINE
+        fm.problems.append(Problem("yaml-malformed", "front matter YAML illisible : caractère "
+                                   f"de contrôle invisible U+{exc.character:04X}",
+                                   "retapez cette ligne (le caractère ne s'affiche pas dans "
+                                   "la plupart des éditeurs)", line))
+        return fm
     except yaml.YAMLError as exc:
-        # An unclosed quote is reported where it opens (context), anything else where it is.
+        # An unclosed quote or bracket is reported where it opens (context), anything else
+        # where it is (the context of a block mapping is its first key: not the line at fault).
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+        if str(getattr(exc, "context", "")).startswith("while parsing a block") and \
+                getattr(exc, "problem_mark", None) is not None:
+            mark = exc.problem_mark
         line = mark.line + _FIRST_LINE if mark is not None else 1
         problem = " ".join(filter(None, (getattr(exc, "context", None),
                                          getattr(exc, "problem", None)))) or \
@@ -276,8 +299,10 @@ def check_front_matter(text: str, rules: Rules) -> tuple[FrontMatter, list[Probl
             "réenregistrez-le en UTF-8 dans votre éditeur", line)
     fm = read_front_matter(text)
     if not fm.present:
+        keys = list(rules.kinds.get(rules.default_kind, ())) or ["title"]
+        listed = ", ".join(keys[:-1]) + " et " + keys[-1] if len(keys) > 1 else keys[0]
         add("no-front-matter", "la page n'a pas de front matter",
-            "ajoutez en tête un bloc --- avec title, description, type, date et updated ---")
+            f"ajoutez en tête un bloc --- avec {listed} ---")
         return fm, out
     if not fm.body.strip():
         add("empty-page", "la page est vide (aucun contenu après le front matter)",
@@ -316,7 +341,9 @@ def check_front_matter(text: str, rules: Rules) -> tuple[FrontMatter, list[Probl
     for error in errors:
         if error.validator == "additionalProperties":
             for key in sorted(set(normalised) - set(allowed)):
-                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                # 0.75: a typo (udpated, titel, descrption), not a chance likeness (auteur
+                # and date share three letters: 0.6, review L4)
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.75)
                 hint = (f"vouliez-vous dire « {close[0]} » ?" if close else
                         f"clés permises pour une page « {kind} » : {', '.join(allowed)}")
                 add("unknown-key", f"« {_short(key)} » : clé inconnue", hint, fm.line(key))
@@ -427,7 +454,8 @@ def read_page(app: Sphinx, docname: str, source: list[str]) -> Page:
     return record
 
 
-def release_problems(meta: dict, lines: dict[str, int], rel, today: dt.date) -> list[Problem]:
+def release_problems(meta: dict, lines: dict[str, int], rel, today: dt.date,
+                     changelog: str = "") -> list[Problem]:
     """What a page's front matter says against the release and today's date (run on every
     build: the release and the date change without the page changing)."""
     out: list[Problem] = []
@@ -442,18 +470,18 @@ def release_problems(meta: dict, lines: dict[str, int], rel, today: dt.date) -> 
                 "une page ne peut être publiée ou mise à jour qu'à une date passée", key)
     if updated and updated > rel.updated:
         add("updated-after-release", f"page mise à jour le {updated}, après la dernière mise "
-            f"à jour du guide ({rel.updated})", "mettez à jour « updated » dans "
-            f"{Path(rel.source).name} (et le CHANGELOG)", "updated")
+            f"à jour publiée ({rel.updated})", "mettez à jour « updated » dans "
+            f"{Path(rel.source).name}" + (f" (et {changelog})" if changelog else ""), "updated")
     version = meta.get("version")
     if isinstance(version, str) and version != rel.version:   # a number: version-not-string
-        add("version-mismatch", f"version « {version} » différente de celle du guide "
+        add("version-mismatch", f"version « {version} » différente de la version publiée "
             f"(« {rel.version} »)", f"retirez la clé « version » ou alignez-la sur "
             f"{Path(rel.source).name}", "version")
     announces = meta.get("announces")
     if meta.get("type") == "news" and announces is not None:
         if str(announces) != rel.version:
             add("news-unknown-release", f"le billet annonce la version « {announces} », "
-                f"qui n'est pas celle du guide (« {rel.version} »)", "corrigez « announces »",
+                f"qui n'est pas la version publiée (« {rel.version} »)", "corrigez « announces »",
                 "announces")
         elif published and published < rel.published:
             add("news-before-release", f"billet daté du {published}, avant la publication de "
@@ -468,7 +496,8 @@ def check_release(app: Sphinx, env: BuildEnvironment) -> None:
     records = pages(env)
     for docname in sorted(env.found_docs & records.keys()):
         record = records[docname]
-        for p in release_problems(record.meta, record.lines, rel, today):
+        for p in release_problems(record.meta, record.lines, rel, today,
+                                  Path(settings(app).changelog).name):
             findings.emit(app, findings.make(app, CHECK, p.code, p.message, p.fix,
                                              docname=docname, line=p.line))
     _check_changelog(app, rel)
@@ -484,7 +513,8 @@ def _check_changelog(app: Sphinx, rel) -> None:
         return
     path = Path(app.confdir) / settings(app).changelog
     if not path.exists():
-        findings.emit(app, findings.make(app, CHECK, "changelog-missing", "CHANGELOG.md absent",
+        findings.emit(app, findings.make(app, CHECK, "changelog-missing",
+                                         f"{path.name} absent (guide_changelog)",
                                          "créez-le : une entrée « ## [version] – AAAA-MM-JJ » par version",
                                          path=path))
         return
@@ -492,16 +522,16 @@ def _check_changelog(app: Sphinx, rel) -> None:
     m = _CHANGELOG_ENTRY.search(text)
     line = text[: m.start()].count("\n") + 1 if m else 1
     if not m:
-        findings.emit(app, findings.make(app, CHECK, "changelog-empty", "CHANGELOG.md ne contient "
+        findings.emit(app, findings.make(app, CHECK, "changelog-empty", f"{path.name} ne contient "
                       "aucune entrée « ## [version] – AAAA-MM-JJ »", "ajoutez l'entrée de la version "
                       f"{rel.version}", path=path, line=1))
     elif m.group("version") not in (rel.version, rel.version_title) or \
             m.group("date") != rel.updated.isoformat():
         findings.emit(app, findings.make(
             app, CHECK, "changelog-mismatch",
-            f"dernière entrée du CHANGELOG « {m.group('version')} – {m.group('date')} » différente de "
-            f"la version du guide « {rel.version_title} – {rel.updated} » ({Path(rel.source).name})",
-            "ajoutez en tête du CHANGELOG l'entrée de la version publiée, ou corrigez "
+            f"dernière entrée de {path.name} « {m.group('version')} – {m.group('date')} » différente de "
+            f"la version publiée « {rel.version_title} – {rel.updated} » ({Path(rel.source).name})",
+            f"ajoutez en tête de {path.name} l'entrée de la version publiée, ou corrigez "
             f"{Path(rel.source).name}",
             path=path, line=line))
 

@@ -351,8 +351,7 @@ def _resolve_download(app: Sphinx, doctree: nodes.document, docname: str) -> Non
             node.replace_self(para)
         elif info is None:
             node.replace_self(nodes.paragraph(
-                text="Le PDF du guide n'a pas été construit avec ce site : lancez « make » "
-                     "(ou « make pdf » avant « make html »)."))
+                text="Le PDF n'a pas été construit avec ce site."))
         else:
             href = app.builder.get_relative_uri(docname, app.config.root_doc)
             prefix = href.rsplit("/", 1)[0] + "/" if "/" in href else ""
@@ -404,8 +403,8 @@ def _check_pdf(app: Sphinx, env) -> None:
         findings.emit(app, findings.make(
             app, CHECK, "pdf-missing",
             f"PDF introuvable ({findings.relative_source(app, path=pdf_source(app))}) : le site ne "
-            "peut pas le proposer au téléchargement", "lancez « make » (ou « make pdf » avant "
-            "« make html »)", path=pdf_source(app)))
+            "peut pas le proposer au téléchargement", "construisez le PDF avant le site "
+            "(sphinx-build -b guidepdf), ou réglez guide_pdf_link = False", path=pdf_source(app)))
 
 
 def _outdated(app, env, added, changed, removed):

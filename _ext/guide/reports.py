@@ -16,6 +16,9 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 
+REPORT_MODE = 0o644
+
+
 def write_atomic(path: Path, data: bytes) -> Path:
     """Write `data` to `path` so that `path` holds either its old content or all of `data`."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -23,6 +26,9 @@ def write_atomic(path: Path, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
+        # mkstemp makes the file private (0600): a report is published with the site, readable
+        # by the web server as the pages are (review L5)
+        os.chmod(tmp, REPORT_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
