@@ -153,6 +153,223 @@ def test_reports_writer_leaves_the_old_report_when_writing_fails(tmp_path, monke
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]   # no temporary file left
 
 
+# -- what each finding says, where, and the summary that closes the log ----------------------
+
+def plain(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+@pytest.fixture
+def meta_build(meta_root, build):
+    """The metadata root with an empty CHANGELOG (a finding at a file outside the pages, with a
+    line) and the PDF link on (a finding at a file, without a line)."""
+    (meta_root / "CHANGELOG.md").write_text("# Historique\n", encoding="utf-8")
+    app, report = build(meta_root, guide_pdf_link=True)
+    return meta_root, app, report
+
+
+def test_the_summary_line_counts_the_findings_of_each_check(meta_build):
+    src, app, report = meta_build
+    counts = {check: sum(f["check"] == check for f in report["findings"])
+              for check in ("links", "metadata", "licence", "assets", "pdf")}
+    assert counts == {"links": 0, "metadata": 11, "licence": 1, "assets": 0, "pdf": 1}
+    assert "\n\nVérifications du guide — 13 anomalie(s) (links : 0 · metadata : 11 · " \
+           "licence : 1 · assets : 0 · pdf : 1)\n" \
+           "Rapports : _build/html/_reports/findings.json, _build/html/_reports/findings.junit.xml\n" \
+           in plain(app.status.getvalue())
+
+
+def test_each_finding_is_a_warning_at_its_file_and_line_with_its_fix(meta_build):
+    """A page's finding at the page's line; a file's finding with a line (the CHANGELOG) at
+    that file and line; a finding without a line (the PDF) names its file in the text; each
+    ends with the check Sphinx's `suppress_warnings` knows it by."""
+    src, app, report = meta_build
+    warnings = plain(app.warning.getvalue()).splitlines()
+    typo = marker_line(src / "faute-de-frappe.md", "udpated:")
+    spdx = marker_line(src / "licence.md", "licence:")
+    for line in (
+        f"{src}/faute-de-frappe.md:{typo}: WARNING: « udpated » : clé inconnue ; vouliez-vous "
+        "dire « updated » ? [guide.metadata]",
+        f"{src}/licence.md:{spdx}: WARNING: licence « CC-BY-4 » : identifiant SPDX inconnu ; "
+        "identifiants proches : CC-BY-4.0, CC-BY-3.0, CC-BY-2.5 [guide.licence]",
+        f"{src}/CHANGELOG.md:1: WARNING: CHANGELOG.md ne contient aucune entrée « ## [version] "
+        "– AAAA-MM-JJ » ; ajoutez l'entrée de la version beta [guide.metadata]",
+        "WARNING: _build/pdf/guide-beta.pdf : PDF introuvable : le site ne peut pas le proposer "
+        "au téléchargement ; construisez le PDF avant le site (sphinx-build -b guidepdf), ou "
+        "réglez guide_pdf_link = False [guide.pdf]",
+    ):
+        assert line in warnings, "\n".join(warnings)
+    guide = [w for w in warnings if "[guide." in w]
+    assert len(guide) == report["count"] == 13     # each finding logged once
+
+
+def test_the_report_holds_each_finding_whole_in_order(meta_build):
+    src, app, report = meta_build
+    records = report["findings"]
+    assert all(list(r) == ["source", "line", "check", "code", "message", "fix", "severity"]
+               for r in records)       # the docname is internal: not in the report
+    order = [(r["source"], r["line"] or 0, r["check"], r["code"], r["message"]) for r in records]
+    assert order == sorted(order)
+    typo = marker_line(src / "faute-de-frappe.md", "udpated:")
+    spdx = marker_line(src / "licence.md", "licence:")
+    for record in (
+        {"source": "CHANGELOG.md", "line": 1, "check": "metadata", "code": "changelog-empty",
+         "message": "CHANGELOG.md ne contient aucune entrée « ## [version] – AAAA-MM-JJ »",
+         "fix": "ajoutez l'entrée de la version beta", "severity": "error"},
+        {"source": "_build/pdf/guide-beta.pdf", "line": None, "check": "pdf",
+         "code": "pdf-missing", "message": "PDF introuvable : le site ne peut pas le proposer au "
+         "téléchargement", "fix": "construisez le PDF avant le site (sphinx-build -b guidepdf), "
+         "ou réglez guide_pdf_link = False", "severity": "error"},
+        {"source": "faute-de-frappe.md", "line": typo, "check": "metadata", "code": "unknown-key",
+         "message": "« udpated » : clé inconnue", "fix": "vouliez-vous dire « updated » ?",
+         "severity": "error"},
+        {"source": "licence.md", "line": spdx, "check": "licence", "code": "licence-unknown",
+         "message": "licence « CC-BY-4 » : identifiant SPDX inconnu",
+         "fix": "identifiants proches : CC-BY-4.0, CC-BY-3.0, CC-BY-2.5", "severity": "error"},
+    ):
+        assert record in records, records
+    # the page's findings in the order of their lines
+    page = [r["line"] for r in records if r["source"] == "faute-de-frappe.md"]
+    assert page == sorted(page) and len(set(page)) == len(page) == 3
+
+
+def test_the_junit_report_names_each_case(meta_build):
+    src, app, report = meta_build
+    junit = ET.parse(app.outdir / "_reports" / "findings.junit.xml").getroot()
+    suites = {s.get("name"): s.findall("testcase") for s in junit.iter("testsuite")}
+    assert [(c.get("name"), c.get("classname"), c.get("file")) for c in suites["guide.links"]] \
+        == [("aucune anomalie", "guide.links", None)]
+    (pdf,) = suites["guide.pdf"]
+    assert (pdf.get("name"), pdf.get("classname"), pdf.get("file"), pdf.get("line")) == (
+        "_build/pdf/guide-beta.pdf pdf-missing", "guide.pdf", "_build/pdf/guide-beta.pdf", "0")
+    failure = pdf.find("failure")
+    assert (failure.get("type"), failure.get("message"), failure.text) == (
+        "pdf-missing", "PDF introuvable : le site ne peut pas le proposer au téléchargement",
+        "_build/pdf/guide-beta.pdf: PDF introuvable : le site ne peut pas le proposer au "
+        "téléchargement ; construisez le PDF avant le site (sphinx-build -b guidepdf), ou réglez "
+        "guide_pdf_link = False")
+    changelog = next(c for c in suites["guide.metadata"] if c.get("file") == "CHANGELOG.md")
+    assert (changelog.get("name"), changelog.get("line"), changelog.find("failure").text) == (
+        "CHANGELOG.md:1 changelog-empty", "1", "CHANGELOG.md:1: CHANGELOG.md ne contient aucune "
+        "entrée « ## [version] – AAAA-MM-JJ » ; ajoutez l'entrée de la version beta")
+
+
+def test_a_suppressed_check_is_silent_in_the_log(meta_root, build):
+    app, report = build(meta_root, suppress_warnings=["guide.metadata"])
+    warnings = plain(app.warning.getvalue())
+    assert "[guide.metadata]" not in warnings and "[guide.licence]" in warnings
+
+
+def test_a_fixed_page_leaves_the_reports_of_the_next_build(meta_root, build):
+    """The same application, built again after a page was fixed: its findings are gone."""
+    app, before = build(meta_root)
+    page = meta_root / "faute-de-frappe.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("udpated:", "updated:")
+                    .replace("fichee", "fiche"), encoding="utf-8")
+    app.build()
+    after = json.loads((app.outdir / "_reports" / "findings.json").read_text(encoding="utf-8"))
+    assert [f["source"] for f in before["findings"]].count("faute-de-frappe.md") == 3
+    assert "faute-de-frappe.md" not in [f["source"] for f in after["findings"]]
+    assert after["count"] == before["count"] - 3
+
+
+def test_make_fills_every_field(meta_root, build):
+    from guide import findings
+    app, _ = build(meta_root)
+    made = findings.make(app, "links", "code-x", "message x", docname="bonne", line=3)
+    assert (made.source, made.line, made.check, made.code, made.message, made.fix,
+            made.severity, made.docname) == ("bonne.md", 3, "links", "code-x", "message x", "",
+                                             "error", "bonne")
+    made = findings.make(app, "pdf", "code-y", "message y", "corrigez", path=app.outdir / "a.pdf",
+                         severity="warning")
+    assert (made.source, made.line, made.fix, made.severity, made.docname) == (
+        "_build/html/a.pdf", None, "corrigez", "warning", None)
+
+
+def test_relative_source_is_relative_to_the_project(meta_root, build, tmp_path):
+    from guide.findings import relative_source
+    app, _ = build(meta_root)
+    assert relative_source(app, docname="bonne") == "bonne.md"
+    assert relative_source(app, path=meta_root / "sous" / "x.md") == "sous/x.md"
+    assert relative_source(app, path=str(meta_root / "release.toml")) == "release.toml"
+    assert relative_source(app, path=tmp_path / "ailleurs.md") == f"{tmp_path}/ailleurs.md"
+    assert relative_source(app) == ""
+
+
+def test_finding_text_where_and_order():
+    from guide.findings import Finding
+    with_fix = Finding("a.md", 3, "links", "c", "message", "correction")
+    without = Finding("a.md", None, "links", "c", "message")
+    assert (with_fix.text(), without.text()) == ("message ; correction", "message")
+    assert (with_fix.where(), without.where()) == ("a.md:3", "a.md")
+    assert (without.fix, without.severity, without.docname) == ("", "error", None)
+    later = Finding("a.md", 9, "assets", "a", "a")
+    earlier = Finding("a.md", 2, "links", "z", "z")
+    other = Finding("b.md", 1, "assets", "a", "a")
+    assert sorted([other, later, with_fix, earlier, without], key=Finding.sort_key) == \
+        [without, earlier, with_fix, later, other]
+    assert Finding("a.md", 3, "links", "c", "m", docname="a") == \
+        Finding("a.md", 3, "links", "c", "m", docname="b")     # the docname is not compared
+
+
+def test_emit_logs_a_finding_once_at_its_place(meta_root, build):
+    from guide import findings
+    from guide.findings import Finding
+    app, _ = build(meta_root)
+    app.warning.seek(0)
+    app.warning.truncate()
+    at_page = Finding("bonne.md", 4, "links", "c", "message", "correction", docname="bonne")
+    elsewhere = Finding("ailleurs.md", 2, "links", "c", "message", docname="retiree")
+    no_line = Finding("fichier.txt", None, "assets", "c", "message")
+    named = Finding("fichier.txt", None, "assets", "d", "fichier.txt illisible")
+    nowhere = Finding("", None, "assets", "c", "message")
+    for finding in (at_page, at_page, elsewhere, no_line, named, nowhere):
+        findings.emit(app, finding)
+    assert plain(app.warning.getvalue()).splitlines() == [
+        f"{meta_root}/bonne.md:4: WARNING: message ; correction [guide.links]",
+        f"{meta_root}/ailleurs.md:2: WARNING: message [guide.links]",
+        "WARNING: fichier.txt : message [guide.assets]",
+        "WARNING: fichier.txt illisible [guide.assets]",
+        "WARNING: message [guide.assets]",
+    ]
+    assert list(findings._emitted(app))[-5:] == [at_page, elsewhere, no_line, named, nowhere]
+
+
+def test_write_reports_with_an_error(meta_root, build):
+    from guide import findings
+    app, _ = build(meta_root)
+    error = findings.make(app, "metadata", "release-unreadable", "illisible", "corrigez",
+                          path=meta_root / "release.toml", line=2)
+    json_path, junit_path = findings.write_reports(app, [error], error="release.toml:2: illisible")
+    assert (json_path, junit_path) == (app.outdir / "_reports" / "findings.json",
+                                       app.outdir / "_reports" / "findings.junit.xml")
+    assert json.loads(json_path.read_text(encoding="utf-8")) == {
+        "builder": "html", "count": 1, "error": "release.toml:2: illisible",
+        "findings": [{"source": "release.toml", "line": 2, "check": "metadata",
+                      "code": "release-unreadable", "message": "illisible", "fix": "corrigez",
+                      "severity": "error"}]}
+    junit = ET.parse(junit_path).getroot()
+    assert (junit.get("tests"), junit.get("failures")) == ("5", "1")
+
+
+def test_a_bad_release_file_in_process_leaves_an_error_report(meta_root, make_app):
+    """The release is read before any builder exists: the report says so (builder null)."""
+    release = meta_root / "release.toml"
+    release.write_text(release.read_text(encoding="utf-8").replace(
+        "published = 2021-04-29", "published = 2021-02-30"), encoding="utf-8")
+    with pytest.raises(SystemExit) as stop:
+        make_app("html", srcdir=meta_root)
+    assert stop.value.code == 2
+    report = json.loads((meta_root / "_build" / "html" / "_reports" / "findings.json")
+                        .read_text(encoding="utf-8"))
+    line = marker_line(release, "published")
+    (finding,) = report["findings"]
+    assert report["builder"] is None and report["count"] == 1
+    assert report["error"] == f"release.toml:{line}: {finding['message']} ; {finding['fix']}"
+    assert (finding["source"], finding["line"], finding["code"], finding["check"]) == (
+        "release.toml", line, "release-unreadable", "metadata")
+
+
 # -- exit codes and clear errors ----------------------------------------------------------------
 
 def test_a_clean_strict_build_exits_0(copy_root, tmp_path):

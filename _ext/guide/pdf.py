@@ -402,9 +402,10 @@ def _check_pdf(app: Sphinx, env) -> None:
     if not expected.exists():
         findings.emit(app, findings.make(
             app, CHECK, "pdf-missing",
-            f"PDF introuvable ({findings.relative_source(app, path=pdf_source(app))}) : le site ne "
-            "peut pas le proposer au téléchargement", "construisez le PDF avant le site "
-            "(sphinx-build -b guidepdf), ou réglez guide_pdf_link = False", path=pdf_source(app)))
+            # (no path in the message: the PDF's path is the finding's source, it leads the line)
+            "PDF introuvable : le site ne peut pas le proposer au téléchargement",
+            "construisez le PDF avant le site (sphinx-build -b guidepdf), ou réglez "
+            "guide_pdf_link = False", path=pdf_source(app)))
 
 
 def _outdated(app, env, added, changed, removed):
