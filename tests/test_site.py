@@ -288,3 +288,18 @@ def test_page_chrome_keeps_french_spaces(guide_html):
             for match in re.finditer(r".{0,25} [:;?!»]", part.get_text()):
                 bad.append((path.relative_to(guide_html).as_posix(), match.group()))
     assert not bad, bad[:10]
+
+
+def test_legal_numbers_never_break_at_their_hyphen(guide_html):
+    """The reviewer saw « décret n° 2020- / 1455 » and « L. 2143- / 5 » at 320–375 px: a number
+    with hyphens is kept whole (and joined to « n° », « L. » by a no-break space); an address's
+    digits are left to the address."""
+    page = (guide_html / "demarche-numerique-responsable" / "fin-de-vie.html").read_text(encoding="utf-8")
+    assert 'n°\u00a0<span class="nowrap">2020-1455</span>' in page
+    produits = soup(guide_html / "labels" / "produits.html")
+    kept = {span.get_text() for span in produits.select("main span.nowrap")}
+    assert "2143-5" in kept, sorted(kept)[:20]
+    for path in guide_html.rglob("*.html"):
+        for link in soup(path).select("main a[href^=http]"):
+            if "://" in link.get_text() or "www." in link.get_text():
+                assert not link.select("span.nowrap"), (path.name, str(link)[:200])

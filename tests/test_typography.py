@@ -84,7 +84,7 @@ def test_typography_in_the_built_page_but_not_in_code(app):
     assert f"</strong>{NBSP}: puis" in html                # a space at the start of a text node
     assert 'href="https://example.org/?q=1"' in html and "Quoi?" in html
     assert f"limite de 1{NNBSP}000{NNBSP}volts (article{NBSP}19, n°{NBSP}617/2013, article " \
-           f"R.{NBSP}2111-12, voir p.{NBSP}25)" in html
+           f'R.{NBSP}<span class="nowrap">2111-12</span>, voir p.{NBSP}25)' in html   # kept whole
     assert f"<h2>PC fixes{NBSP}– portables{NBSP}– écrans<" in html
     code = re.search(r"<code[^>]*>(.*?)</code>", html, re.S).group(1)   # inline code untouched
     assert ";" in code and NBSP not in code and NNBSP not in code

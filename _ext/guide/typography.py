@@ -101,6 +101,36 @@ def _with_ordinals(text: str) -> list[nodes.Node]:
     return out
 
 
+# A legal or catalogue number (« 2020-1455 », « R543-172 », « 541-1-1 ») never breaks at its own
+# hyphen: « décret n° 2020- / 1455 » at 320 px. (An address's digits are left to its own rules.)
+NUMBER = re.compile(r"(?<![\w/.\-])[A-Z]?\d+(?:-\d+)+(?![\w\-])")
+
+
+def _numbers_kept(parts: list[nodes.Node], in_address: bool) -> list[nodes.Node]:
+    if in_address:
+        return parts
+    out: list[nodes.Node] = []
+    for part in parts:
+        if not isinstance(part, nodes.Text) or not NUMBER.search(str(part)):
+            out.append(part)
+            continue
+        text, last = str(part), 0
+        for match in NUMBER.finditer(text):
+            if match.start() > last:
+                out.append(nodes.Text(text[last:match.start()]))
+            out.append(nodes.inline(match.group(), match.group(), classes=["nowrap"]))
+            last = match.end()
+        if last < len(text):
+            out.append(nodes.Text(text[last:]))
+    return out
+
+
+def _in_address(node: nodes.Node) -> bool:
+    """Text that is an address (a link whose text is its URL, « www.… », an e-mail)."""
+    text = str(node)
+    return "://" in text or "www." in text or "@" in text
+
+
 def _skipped(node: nodes.Node) -> bool:
     parent = node.parent
     while parent is not None:
@@ -124,8 +154,8 @@ class FrenchSpaces(SphinxTransform):
             if _skipped(text) or isinstance(text.parent, nodes.superscript):
                 continue
             new = french_spaces(str(text))
-            parts = _with_ordinals(new)
-            if len(parts) > 1:
+            parts = _numbers_kept(_with_ordinals(new), _in_address(text))
+            if len(parts) > 1 or (parts and not isinstance(parts[0], nodes.Text)):
                 index = text.parent.index(text)
                 text.parent[index:index + 1] = parts
             elif new != text:
