@@ -192,3 +192,54 @@ def test_the_reports_are_readable_by_the_web_server(links_root, build):
     reports = sorted((app.outdir / "_reports").iterdir())
     assert [p.name for p in reports] == ["findings.json", "findings.junit.xml"]
     assert {stat.S_IMODE(p.stat().st_mode) for p in reports} == {0o644}
+
+
+MORE_B = """
+(b_souligne)=
+Un paragraphe dont l'étiquette s'écrit avec un souligné (son ancre : b-souligne).
+"""
+MORE_A = """
+## Suite
+
+[étiquette soulignée de B](b.md#b_souligne) {any}`ACV` {any}`b` [haut de page](#) — GOOD-MORE
+{download}`http://example.org/fichier-http.pdf` — HTTP-DOWNLOAD
+[paragraphe de B en capitales](b.md#B-Paragraphe) — BROKEN-CASE
+[page presque juste](bb.md) — BROKEN-NEAR-PAGE
+[page HTML absente](absente.html) — BROKEN-HTML
+
+[d deux fois](d.md) [et encore](d.md) — TWICE-ON-LINE
+[puis une troisième](d.md) — THEN-NEXT
+
+```{raw} html
+<p><a href="#">haut</a> <a href="?page=2">suite</a> GOOD-RAW-EMPTY</p>
+```
+"""
+MORE_EXPECTED = {
+    # MyST resolves a page's fragment by id or exact label name (labels are lower case):
+    # #B-Paragraphe leads nowhere in the browser, #b_souligne to the anchor b-souligne.
+    "BROKEN-CASE": ("anchor-unknown", "lien interne cassé vers « b.md#B-Paragraphe » : ancre "
+                    "inconnue #B-Paragraphe dans b ; ancres proches : #b-paragraphe"),
+    "BROKEN-NEAR-PAGE": ("page-unknown", "lien interne cassé vers « bb.md » : page inconnue ; "
+                         "pages proches : b"),
+    "BROKEN-HTML": ("page-unknown", f"lien interne cassé vers « absente.html » : page inconnue "
+                    f"; {FIX_PAGE}"),
+    "TWICE-ON-LINE": ("page-unknown", f"lien interne cassé vers « d.md » : page inconnue ; {FIX_PAGE}"),
+    "THEN-NEXT": ("page-unknown", f"lien interne cassé vers « d.md » : page inconnue ; {FIX_PAGE}"),
+}
+
+
+def test_more_links_good_and_broken(links_root, build):
+    """What mutation testing showed unchecked: a fragment naming a label (by its exact name),
+    {any} to a term or a page, `#` and `?query` alone, an http download, a near page, a
+    missing .html page, the same link twice on a line then on the next one."""
+    for page, more in (("a.md", MORE_A), ("b.md", MORE_B)):
+        path = links_root / page
+        path.write_text(path.read_text(encoding="utf-8") + more, encoding="utf-8")
+    app, report = build(links_root)
+    a = links_root / "a.md"
+    assert link_findings(report) == sorted(
+        expected_findings(links_root) +
+        [("a.md", marker_line(a, marker), code, text) for marker, (code, text) in MORE_EXPECTED.items()])
+    from guide.links import external_links
+    assert ("a", marker_line(a, "HTTP-DOWNLOAD"), "http://example.org/fichier-http.pdf") in \
+        [(d, link.line, link.target) for d, link in external_links(app.env)]
