@@ -202,6 +202,7 @@ MORE_A = """
 ## Suite
 
 [étiquette soulignée de B](b.md#b_souligne) {any}`ACV` {any}`b` [haut de page](#) — GOOD-MORE
+![toutes les variantes](picto.*) {numref}`fig-absente` — BROKEN-NUMREF
 {download}`http://example.org/fichier-http.pdf` — HTTP-DOWNLOAD
 [paragraphe de B en capitales](b.md#B-Paragraphe) — BROKEN-CASE
 [page presque juste](bb.md) — BROKEN-NEAR-PAGE
@@ -219,6 +220,8 @@ MORE_EXPECTED = {
     # #B-Paragraphe leads nowhere in the browser, #b_souligne to the anchor b-souligne.
     "BROKEN-CASE": ("anchor-unknown", "lien interne cassé vers « b.md#B-Paragraphe » : ancre "
                     "inconnue #B-Paragraphe dans b ; ancres proches : #b-paragraphe"),
+    "BROKEN-NUMREF": ("label-unknown", "{ref} vers « fig-absente » : étiquette inconnue ; "
+                      "déclarez « (nom)= » avant le titre visé"),
     "BROKEN-NEAR-PAGE": ("page-unknown", "lien interne cassé vers « bb.md » : page inconnue ; "
                          "pages proches : b"),
     "BROKEN-HTML": ("page-unknown", f"lien interne cassé vers « absente.html » : page inconnue "
@@ -230,16 +233,21 @@ MORE_EXPECTED = {
 
 def test_more_links_good_and_broken(links_root, build):
     """What mutation testing showed unchecked: a fragment naming a label (by its exact name),
-    {any} to a term or a page, `#` and `?query` alone, an http download, a near page, a
-    missing .html page, the same link twice on a line then on the next one."""
+    {any} to a term or a page, `#` and `?query` alone, an image glob, {numref}, an http
+    download, a front matter link that is no URL, a near page, a missing .html page, the same
+    link twice on a line then on the next one."""
     for page, more in (("a.md", MORE_A), ("b.md", MORE_B)):
         path = links_root / page
         path.write_text(path.read_text(encoding="utf-8") + more, encoding="utf-8")
+    billet = links_root / "billet.md"   # a front matter link that is no http(s) URL: not fetched
+    billet.write_text(billet.read_text(encoding="utf-8").replace(
+        "link: https://example.org/webinaire", "link: webinaire.html"), encoding="utf-8")
     app, report = build(links_root)
     a = links_root / "a.md"
     assert link_findings(report) == sorted(
         expected_findings(links_root) +
         [("a.md", marker_line(a, marker), code, text) for marker, (code, text) in MORE_EXPECTED.items()])
     from guide.links import external_links
-    assert ("a", marker_line(a, "HTTP-DOWNLOAD"), "http://example.org/fichier-http.pdf") in \
-        [(d, link.line, link.target) for d, link in external_links(app.env)]
+    assert sorted((d, link.line, link.target) for d, link in external_links(app.env)) == sorted(
+        [(d, marker_line(links_root / f"{d}.md", marker), url) for d, marker, url in EXTERNAL
+         if d != "billet"] + [("a", marker_line(a, "HTTP-DOWNLOAD"), "http://example.org/fichier-http.pdf")])
