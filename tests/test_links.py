@@ -251,3 +251,21 @@ def test_more_links_good_and_broken(links_root, build):
     assert sorted((d, link.line, link.target) for d, link in external_links(app.env)) == sorted(
         [(d, marker_line(links_root / f"{d}.md", marker), url) for d, marker, url in EXTERNAL
          if d != "billet"] + [("a", marker_line(a, "HTTP-DOWNLOAD"), "http://example.org/fichier-http.pdf")])
+
+
+def test_a_page_of_a_subfolder_linked_without_its_md(links_root, build):
+    """[x](page) and [x](../sous) from a subfolder: the page is found relative to the linking
+    page, and the fix names the file to write (the folder's index.md)."""
+    sous = links_root / "sous"
+    (sous / "index.md").write_text((sous / "page.md").read_text(encoding="utf-8")
+                                   .split("# Sous-page")[0] + "# Index du dossier\n", encoding="utf-8")
+    page = sous / "page.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n[elle-même sans .md](page) — SELF-NO-MD\n"
+                    "[le dossier](../sous) — FOLDER-NO-MD\n", encoding="utf-8")
+    _, report = build(links_root)
+    lines = (marker_line(page, "SELF-NO-MD"), marker_line(page, "FOLDER-NO-MD"))
+    assert [f for f in link_findings(report) if f[0] == "sous/page.md" and f[1] in lines] == [
+        ("sous/page.md", marker_line(page, "SELF-NO-MD"), "file-unknown",
+         "fichier introuvable : « page » ; vouliez-vous dire « page.md » ?"),
+        ("sous/page.md", marker_line(page, "FOLDER-NO-MD"), "file-unknown",
+         "fichier introuvable : « ../sous » ; vouliez-vous dire « ../sous/index.md » ?")]
