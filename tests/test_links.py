@@ -192,3 +192,80 @@ def test_the_reports_are_readable_by_the_web_server(links_root, build):
     reports = sorted((app.outdir / "_reports").iterdir())
     assert [p.name for p in reports] == ["findings.json", "findings.junit.xml"]
     assert {stat.S_IMODE(p.stat().st_mode) for p in reports} == {0o644}
+
+
+MORE_B = """
+(b_souligne)=
+Un paragraphe dont l'étiquette s'écrit avec un souligné (son ancre : b-souligne).
+"""
+MORE_A = """
+## Suite
+
+[étiquette soulignée de B](b.md#b_souligne) {any}`ACV` {any}`b` [haut de page](#) — GOOD-MORE
+![toutes les variantes](picto.*) {numref}`fig-absente` — BROKEN-NUMREF
+{download}`http://example.org/fichier-http.pdf` — HTTP-DOWNLOAD
+[paragraphe de B en capitales](b.md#B-Paragraphe) — BROKEN-CASE
+[page presque juste](bb.md) — BROKEN-NEAR-PAGE
+[page HTML absente](absente.html) — BROKEN-HTML
+
+[d deux fois](d.md) [et encore](d.md) — TWICE-ON-LINE
+[puis une troisième](d.md) — THEN-NEXT
+
+```{raw} html
+<p><a href="#">haut</a> <a href="?page=2">suite</a> GOOD-RAW-EMPTY</p>
+```
+"""
+MORE_EXPECTED = {
+    # MyST resolves a page's fragment by id or exact label name (labels are lower case):
+    # #B-Paragraphe leads nowhere in the browser, #b_souligne to the anchor b-souligne.
+    "BROKEN-CASE": ("anchor-unknown", "lien interne cassé vers « b.md#B-Paragraphe » : ancre "
+                    "inconnue #B-Paragraphe dans b ; ancres proches : #b-paragraphe"),
+    "BROKEN-NUMREF": ("label-unknown", "{ref} vers « fig-absente » : étiquette inconnue ; "
+                      "déclarez « (nom)= » avant le titre visé"),
+    "BROKEN-NEAR-PAGE": ("page-unknown", "lien interne cassé vers « bb.md » : page inconnue ; "
+                         "pages proches : b"),
+    "BROKEN-HTML": ("page-unknown", f"lien interne cassé vers « absente.html » : page inconnue "
+                    f"; {FIX_PAGE}"),
+    "TWICE-ON-LINE": ("page-unknown", f"lien interne cassé vers « d.md » : page inconnue ; {FIX_PAGE}"),
+    "THEN-NEXT": ("page-unknown", f"lien interne cassé vers « d.md » : page inconnue ; {FIX_PAGE}"),
+}
+
+
+def test_more_links_good_and_broken(links_root, build):
+    """What mutation testing showed unchecked: a fragment naming a label (by its exact name),
+    {any} to a term or a page, `#` and `?query` alone, an image glob, {numref}, an http
+    download, a front matter link that is no URL, a near page, a missing .html page, the same
+    link twice on a line then on the next one."""
+    for page, more in (("a.md", MORE_A), ("b.md", MORE_B)):
+        path = links_root / page
+        path.write_text(path.read_text(encoding="utf-8") + more, encoding="utf-8")
+    billet = links_root / "billet.md"   # a front matter link that is no http(s) URL: not fetched
+    billet.write_text(billet.read_text(encoding="utf-8").replace(
+        "link: https://example.org/webinaire", "link: webinaire.html"), encoding="utf-8")
+    app, report = build(links_root)
+    a = links_root / "a.md"
+    assert link_findings(report) == sorted(
+        expected_findings(links_root) +
+        [("a.md", marker_line(a, marker), code, text) for marker, (code, text) in MORE_EXPECTED.items()])
+    from guide.links import external_links
+    assert sorted((d, link.line, link.target) for d, link in external_links(app.env)) == sorted(
+        [(d, marker_line(links_root / f"{d}.md", marker), url) for d, marker, url in EXTERNAL
+         if d != "billet"] + [("a", marker_line(a, "HTTP-DOWNLOAD"), "http://example.org/fichier-http.pdf")])
+
+
+def test_a_page_of_a_subfolder_linked_without_its_md(links_root, build):
+    """[x](page) and [x](../sous) from a subfolder: the page is found relative to the linking
+    page, and the fix names the file to write (the folder's index.md)."""
+    sous = links_root / "sous"
+    (sous / "index.md").write_text((sous / "page.md").read_text(encoding="utf-8")
+                                   .split("# Sous-page")[0] + "# Index du dossier\n", encoding="utf-8")
+    page = sous / "page.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n[elle-même sans .md](page) — SELF-NO-MD\n"
+                    "[le dossier](../sous) — FOLDER-NO-MD\n", encoding="utf-8")
+    _, report = build(links_root)
+    lines = (marker_line(page, "SELF-NO-MD"), marker_line(page, "FOLDER-NO-MD"))
+    assert [f for f in link_findings(report) if f[0] == "sous/page.md" and f[1] in lines] == [
+        ("sous/page.md", marker_line(page, "SELF-NO-MD"), "file-unknown",
+         "fichier introuvable : « page » ; vouliez-vous dire « page.md » ?"),
+        ("sous/page.md", marker_line(page, "FOLDER-NO-MD"), "file-unknown",
+         "fichier introuvable : « ../sous » ; vouliez-vous dire « ../sous/index.md » ?")]

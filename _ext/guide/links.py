@@ -81,8 +81,7 @@ def _classify_uri(env: BuildEnvironment, docname: str, uri: str, line: int) -> L
     path = posixpath.normpath(posixpath.join(base, unquote(parts.path)))
     stem, ext = posixpath.splitext(path)
     if ext in (".html", ".md", ""):
-        return Link(line, "page", stem.removesuffix("/index") + ("/index" if stem.endswith("/index") else ""),
-                    parts.fragment, text=uri)
+        return Link(line, "page", stem, parts.fragment, text=uri)
     return Link(line, "file", path, text=uri)
 
 
@@ -130,7 +129,7 @@ def _collect_node(env: BuildEnvironment, docname: str, node: nodes.Node, links: 
             # that is not there): said as a path, not as an anchor « #../labels/produits ».
             path = posixpath.normpath(posixpath.join(posixpath.dirname(docname), unquote(target)))
             links.append(Link(line, "path", path, text=target))
-        elif reftype == "myst":
+        elif reftype == "myst" and target:   # [x](#) alone: the top of the page
             links.append(Link(line, "local", target, text=f"#{target}"))
         elif reftype == "doc":
             links.append(Link(line, "page", docname_join(docname, target), text=target))
@@ -345,7 +344,7 @@ def _check_path(link: Link, docname: str, docs: set[str], anchors, labels, srcdi
 def _has_anchor(fragment: str, docname: str, anchors: dict[str, set[str]], labels: dict) -> bool:
     if fragment in anchors.get(docname, set()):
         return True
-    entry = labels.get(fragment.lower())
+    entry = labels.get(fragment)   # by its exact name, as MyST resolves a page's fragment
     return bool(entry and entry[0] == docname)
 
 
