@@ -27,7 +27,7 @@ from .typography import setup_typography
 __version__ = "0.2.0"
 # Bump when what the extension stores in the environment or puts in the doctrees changes:
 # Sphinx then re-reads every page instead of reusing stale doctrees.
-ENV_VERSION = 11
+ENV_VERSION = 12
 
 
 def setup(app: Sphinx) -> dict:
