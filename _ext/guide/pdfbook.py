@@ -27,6 +27,8 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.writers.html5 import HTML5Translator
 
+from .typography import wrap_matches
+
 # Classes the print stylesheet styles, and the writers' marker of what the PDF leaves out.
 WEB_ONLY = "web-only"
 XREF = "xref-page"          # a cross-reference printed with its page number
@@ -186,17 +188,8 @@ def keep_compounds_in_tables(tree: nodes.Element) -> None:
         for text in list(entry.findall(nodes.Text)):
             if isinstance(text.parent, (nodes.raw, nodes.literal)) or not COMPOUND.search(str(text)):
                 continue
-            out: list[nodes.Node] = []
-            last = 0
-            for match in COMPOUND.finditer(str(text)):
-                if match.start() > last:
-                    out.append(nodes.Text(str(text)[last:match.start()]))
-                out.append(nodes.inline(match.group(), match.group(), classes=["compound"]))
-                last = match.end()
-            if last < len(str(text)):
-                out.append(nodes.Text(str(text)[last:]))
             index = text.parent.index(text)
-            text.parent[index:index + 1] = out
+            text.parent[index:index + 1] = wrap_matches(str(text), COMPOUND, ["compound"])
 
 
 def mark_short_tables(tree: nodes.Element) -> None:

@@ -106,22 +106,30 @@ def _with_ordinals(text: str) -> list[nodes.Node]:
 NUMBER = re.compile(r"(?<![\w/.\-])[A-Z]?\d+(?:-\d+)+(?![\w\-])")
 
 
+def wrap_matches(text: str, pattern: re.Pattern, classes: list[str]) -> list[nodes.Node]:
+    """`text` cut at `pattern`'s matches: each match an inline of `classes` (a span), the rest
+    plain text. (Also used by pdfbook for the compounds of table cells.)"""
+    out: list[nodes.Node] = []
+    last = 0
+    for match in pattern.finditer(text):
+        if match.start() > last:
+            out.append(nodes.Text(text[last:match.start()]))
+        out.append(nodes.inline(match.group(), match.group(), classes=list(classes)))
+        last = match.end()
+    if last < len(text):
+        out.append(nodes.Text(text[last:]))
+    return out
+
+
 def _numbers_kept(parts: list[nodes.Node], in_address: bool) -> list[nodes.Node]:
     if in_address:
         return parts
     out: list[nodes.Node] = []
     for part in parts:
-        if not isinstance(part, nodes.Text) or not NUMBER.search(str(part)):
+        if isinstance(part, nodes.Text) and NUMBER.search(str(part)):
+            out += wrap_matches(str(part), NUMBER, ["nowrap"])
+        else:
             out.append(part)
-            continue
-        text, last = str(part), 0
-        for match in NUMBER.finditer(text):
-            if match.start() > last:
-                out.append(nodes.Text(text[last:match.start()]))
-            out.append(nodes.inline(match.group(), match.group(), classes=["nowrap"]))
-            last = match.end()
-        if last < len(text):
-            out.append(nodes.Text(text[last:]))
     return out
 
 
