@@ -30,9 +30,10 @@ from urllib.parse import quote
 
 import tinycss2
 from sphinx.application import Sphinx
-from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
+
+from .theme import is_site_builder
 
 logger = logging.getLogger(__name__)
 
@@ -505,8 +506,7 @@ def minify_css(css: str) -> str:
 def _is_site_builder(app: Sphinx) -> bool:
     """An HTML site whose project asks for the DSFR (`guide_dsfr_dist` set, as the guide's
     conf.py does): another project using the extension's checks needs no DSFR."""
-    return (isinstance(app.builder, StandaloneHTMLBuilder) and app.builder.name in ("html", "dirhtml")
-            and bool(app.config.guide_dsfr_dist))
+    return is_site_builder(app.builder) and bool(app.config.guide_dsfr_dist)
 
 
 def _add_stylesheet(app: Sphinx) -> None:

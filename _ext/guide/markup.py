@@ -34,10 +34,10 @@ from functools import lru_cache
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
-from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.writers.html5 import HTML5Translator
 
 from . import search
+from .theme import is_site_builder
 
 HYPHENATE_FROM = 13     # letters: shorter words fit a phone's line, and need no break
 ADMONITION_COLOURS = {"tip": "fr-callout--green-emeraude", "important": "fr-callout--orange-terre-battue",
@@ -49,7 +49,7 @@ class card_title(nodes.Part, nodes.TextElement):
 
 
 def _site_builder(app: Sphinx) -> bool:
-    return isinstance(app.builder, StandaloneHTMLBuilder) and app.builder.name in ("html", "dirhtml")
+    return is_site_builder(app.builder)
 
 
 # -- sphinx-design cards and grids → DSFR ---------------------------------------------------------

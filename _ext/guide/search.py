@@ -37,10 +37,10 @@ from pathlib import Path
 
 from docutils import nodes
 from sphinx.application import Sphinx
-from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.util import logging
 
 from . import findings
+from .theme import is_site_builder
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +68,7 @@ INDEX_CHUNK_SIZE = 4000
 def _site_builder(builder) -> bool:
     """An HTML site whose project asks for Pagefind (`guide_pagefind` set, as the guide's
     conf.py does); another project keeps Sphinx's own search."""
-    return (isinstance(builder, StandaloneHTMLBuilder) and builder.name in ("html", "dirhtml")
-            and bool(builder.config.guide_pagefind))
+    return is_site_builder(builder) and bool(builder.config.guide_pagefind)
 
 
 # -- what the pages say to Pagefind ----------------------------------------------------------------

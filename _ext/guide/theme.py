@@ -176,6 +176,11 @@ def html_page_context(app: Sphinx, pagename: str, templatename: str, context: di
     }
 
 
+def is_site_builder(builder) -> bool:
+    """The builders that write the site (not the PDF's single page, not linkcheck)."""
+    return isinstance(builder, StandaloneHTMLBuilder) and builder.name in ("html", "dirhtml")
+
+
 # -- The error page (« Page non trouvée ») -----------------------------------------------------------
 # Static hosts serve /404.html for any missing address, at any depth, without redirecting: its
 # links cannot be relative to where it is written. They start from the site's root path instead
